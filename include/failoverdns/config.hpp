@@ -1,0 +1,147 @@
+// Configuration in Consul's agent format (JSON), so an existing Consul
+// config dir works as it is. load_config() is the only way to get a Config:
+// it validates everything, and a Config it returns is complete and
+// consistent. Called at start-up and on reload (SIGHUP), never on the
+// DNS hot path.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "failoverdns/duration.hpp"
+
+namespace failoverdns {
+
+using Seconds = std::chrono::seconds;
+
+enum class CheckKind {
+  script,   // Consul "script" (run by /bin/sh -c) or "args" (argv)
+  tcp,      // Consul "tcp": connect to host:port
+  mariadb,  // ours: an asynchronous MariaDB probe of the instance
+};
+
+struct CheckDefinition {
+  std::string id;    // Consul "id" (default "service:<service id>[:<n>]")
+  std::string name;  // Consul "name"
+  CheckKind kind = CheckKind::script;
+  std::vector<std::string> args;  // script: {"/bin/sh", "-c", script}; args: as given
+  std::string tcp;                // "host:port" for tcp checks
+  Milliseconds interval{std::chrono::seconds(10)};
+  Milliseconds timeout{std::chrono::seconds(30)};  // Consul: 30s for scripts, 10s for tcp
+  int success_before_passing = 0;    // Consul names; 0 = change on first result
+  int failures_before_critical = 0;
+  std::string path;  // where it was defined, e.g. "mysql.json: services[0].checks[0]"
+};
+
+struct ServiceDefinition {
+  std::string id;       // default: name
+  std::string name;
+  std::string node;     // ours: node used for SRV targets; default: id
+  std::string address;  // an IP address; empty means the agent's advertise_addr
+  std::uint16_t port = 0;
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> meta;
+  int weight_passing = 1;  // Consul "weights": {"passing": 1, "warning": 1}
+  int weight_warning = 1;
+  std::vector<CheckDefinition> checks;
+  std::string path;  // where it was defined, for messages
+};
+
+struct SoaSettings {
+  std::uint32_t expire = 86400;
+  std::uint32_t min_ttl = 0;
+  std::uint32_t refresh = 3600;
+  std::uint32_t retry = 600;
+};
+
+struct DnsSettings {
+  Seconds node_ttl{0};
+  // Consul "service_ttl": exact service name, "prefix*", or "*" fallback.
+  std::map<std::string, Seconds> service_ttl;
+  bool only_passing = false;
+  bool enable_truncate = true;  // Consul's default is false; silent truncation surprises people
+  int udp_answer_limit = 3;
+  int a_record_limit = 0;  // 0 = no limit
+  SoaSettings soa;
+  Milliseconds recursor_timeout{std::chrono::seconds(2)};
+  bool disable_compression = false;
+  // Ours:
+  std::uint16_t edns_buffer_size = 1232;  // our EDNS0 UDP payload size
+  Milliseconds tcp_idle_timeout{std::chrono::seconds(10)};
+  int tcp_max_connections = 1024;
+
+  // TTL for a service: exact match, else the longest matching "prefix*",
+  // else "*", else 0 (Consul's rules).
+  Seconds ttl_for_service(std::string_view service) const;
+};
+
+// Ours: "failover": {"<service>": {...}}. Roles of that service's instances
+// come from observation, and failoverdns promotes a replica when the
+// primary dies. See README "Failover".
+struct FailoverSettings {
+  std::string service;
+  std::string user = "failoverdns";
+  std::string password;  // from "password" or the file named by "password_file"
+  std::string replication_user = "slave";
+  std::string replication_password;
+  Milliseconds interval{std::chrono::seconds(1)};
+  Milliseconds timeout{std::chrono::seconds(1)};
+  int failcount = 3;
+  Milliseconds recheck_interval{200};
+  bool auto_failover = true;
+  bool auto_rejoin = true;
+  bool verify_with_replicas = true;
+  Milliseconds relay_log_wait{std::chrono::seconds(30)};
+  std::vector<std::string> no_promotion;  // instance ids never promoted
+  std::filesystem::path state_file;       // default /var/lib/failoverdns/<service>.state
+  Milliseconds cooldown{std::chrono::seconds(60)};
+  std::optional<Milliseconds> max_replica_lag;  // replicas lagging more leave replica.<svc>
+  std::string path;
+};
+
+struct Config {
+  std::string datacenter = "dc1";
+  std::string domain = "consul";
+  std::string alt_domain;  // empty = none
+  std::string node_name;   // default: the host name
+  std::string advertise_addr = "127.0.0.1";  // address of services that give none
+
+  std::vector<std::string> dns_addresses{"127.0.0.1"};  // Consul addresses.dns
+  int dns_port = 8600;                                 // -1 disables DNS
+  int dns_workers = 0;                                 // ours; 0 = number of cores
+  DnsSettings dns;
+  std::vector<std::string> recursors;  // "ip" or "ip:port"; forwarding is a later feature
+
+  std::vector<ServiceDefinition> services;
+  std::vector<FailoverSettings> failover;
+
+  std::vector<std::filesystem::path> files;  // every file read, in merge order
+};
+
+struct ConfigSource {
+  enum class Kind { file, dir };
+  Kind kind;
+  std::filesystem::path path;
+};
+
+struct ConfigDiagnostics {
+  std::vector<std::string> errors;    // "FILE: json.path: what is wrong"
+  std::vector<std::string> warnings;  // ignored Consul keys, weak permissions, ...
+};
+
+// Reads every source (a dir contributes its *.json files in name order) and
+// merges them as Consul does: objects merge key by key, later scalars win,
+// "services"/"service" accumulate. Returns the Config, or nullopt with at
+// least one error in `diagnostics`. Warnings are added either way.
+std::optional<Config> load_config(const std::vector<ConfigSource>& sources, ConfigDiagnostics& diagnostics);
+
+// A few lines for --check-config: services, instances, listeners, failover.
+std::string describe(const Config& config);
+
+}  // namespace failoverdns

@@ -1,0 +1,315 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "config/config_reader.hpp"
+#include "config/config_schema.hpp"
+#include "config/config_sources.hpp"
+#include "config/consul_keys.hpp"
+#include "failoverdns/config.hpp"
+
+namespace failoverdns {
+namespace {
+
+using conf::ConfigReader;
+using conf::DurationRange;
+using conf::json;
+using conf::shown;
+
+constexpr std::int64_t kIntMax = INT_MAX;
+constexpr std::string_view kAgentChecks =
+    "agent-level checks are not supported and are ignored; define the check inside its service";
+
+std::string host_name() {
+  char buf[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+// A domain as Consul takes it ("consul" or "consul."), stored without the
+// trailing dot; nullopt unless every label is DNS-safe.
+std::optional<std::string> domain_name(std::string_view text) {
+  if (text.ends_with('.')) text.remove_suffix(1);
+  if (text.empty() || text.size() > 253) return std::nullopt;
+  for (std::size_t start = 0;;) {
+    const auto dot = text.find('.', start);
+    if (!conf::is_dns_label(text.substr(start, dot - start))) return std::nullopt;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return std::string(text);
+}
+
+// "ip", "ip:port" or "[ipv6]:port", as Consul's "recursors".
+bool valid_recursor(std::string_view text) {
+  if (conf::is_ip_literal(text)) return true;
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port = text.substr(colon + 1);
+  if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string_view::npos) return false;
+  if (!conf::is_ip_literal(host) || port.empty() || port.size() > 5) return false;
+  if (!std::ranges::all_of(port, [](char c) { return c >= '0' && c <= '9'; })) return false;
+  const int n = std::stoi(std::string(port));
+  return n >= 1 && n <= 65535;
+}
+
+std::vector<std::string> split_spaces(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  std::vector<std::string> out;
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+bool is_wildcard(std::string_view ip) { return ip == "0.0.0.0" || ip == "::" || ip == "[::]"; }
+
+// addresses.dns: Consul takes a space-separated string; a JSON list is
+// accepted too because people write one.
+std::optional<std::vector<std::string>> listen_addresses(const json& v, const std::string& path, ConfigReader& r) {
+  std::vector<std::string> list;
+  if (v.is_string()) list = split_spaces(v.get<std::string>());
+  else if (v.is_array()) {
+    auto strings = r.strings(v, path);
+    if (!strings) return std::nullopt;
+    list = std::move(*strings);
+  } else {
+    r.error(path, fmt::format("expected IP addresses (a list, or a space-separated string), got {}", shown(v)));
+    return std::nullopt;
+  }
+  if (list.empty()) {
+    r.error(path, "expected at least one IP address (to turn DNS off, set ports.dns to -1)");
+    return std::nullopt;
+  }
+  bool ok = true;
+  for (const auto& a : list) {
+    if (conf::is_ip_literal(a)) continue;
+    ok = false;
+    r.error(path, fmt::format("expected an IP address, got \"{}\"; only IP addresses are supported", a));
+  }
+  if (!ok) return std::nullopt;
+  return list;
+}
+
+Seconds whole_seconds(Milliseconds d) { return std::chrono::duration_cast<Seconds>(d); }
+
+void read_dns_config(const json& value, const std::string& path, ConfigReader& r, DnsSettings& dns) {
+  const auto flag = [&r](bool& out) {
+    return [&r, &out](auto& v, auto& p) {
+      if (auto b = r.boolean(v, p)) out = *b;
+    };
+  };
+  const auto duration = [&r](Milliseconds& out) {
+    return [&r, &out](auto& v, auto& p) {
+      if (auto d = r.duration(v, p, DurationRange::positive)) out = *d;
+    };
+  };
+  const auto soa_field = [&r](std::uint32_t& out) {
+    return [&r, &out](auto& v, auto& p) {
+      if (auto n = r.integer(v, p, 0, UINT32_MAX)) out = static_cast<std::uint32_t>(*n);
+    };
+  };
+  r.walk(value, path,
+         {
+             {"node_ttl",
+              [&](auto& v, auto& p) {
+                if (auto d = r.duration(v, p)) dns.node_ttl = whole_seconds(*d);
+              }},
+             {"service_ttl",
+              [&](auto& v, auto& p) {
+                if (!v.is_object())
+                  return r.error(p, fmt::format("expected an object of service name to TTL, got {}", shown(v)));
+                for (const auto& [name, ttl] : v.items()) {
+                  const std::string ttl_path = conf::child_path(p, name);
+                  const auto star = name.find('*');
+                  if (name.empty() || (star != std::string::npos && star != name.size() - 1)) {
+                    r.error(ttl_path, "expected a service name, \"prefix*\" or \"*\"; a \"*\" may only end the key");
+                    continue;
+                  }
+                  if (auto d = r.duration(ttl, ttl_path)) dns.service_ttl[name] = whole_seconds(*d);
+                }
+              }},
+             {"only_passing", flag(dns.only_passing)},
+             {"enable_truncate", flag(dns.enable_truncate)},
+             {"disable_compression", flag(dns.disable_compression)},
+             {"udp_answer_limit",
+              [&](auto& v, auto& p) {
+                if (auto n = r.integer(v, p, 1, kIntMax, "integer >= 1")) dns.udp_answer_limit = static_cast<int>(*n);
+              }},
+             {"a_record_limit",
+              [&](auto& v, auto& p) {
+                if (auto n = r.integer(v, p, 0, kIntMax, "integer >= 0 (0 = no limit)"))
+                  dns.a_record_limit = static_cast<int>(*n);
+              }},
+             {"soa",
+              [&](auto& v, auto& p) {
+                r.walk(v, p,
+                       {
+                           {"expire", soa_field(dns.soa.expire)},
+                           {"min_ttl", soa_field(dns.soa.min_ttl)},
+                           {"refresh", soa_field(dns.soa.refresh)},
+                           {"retry", soa_field(dns.soa.retry)},
+                       });
+              }},
+             {"recursor_timeout", duration(dns.recursor_timeout)},
+             {"edns_buffer_size",
+              [&](auto& v, auto& p) {
+                if (auto n = r.integer(v, p, 512, 4096)) dns.edns_buffer_size = static_cast<std::uint16_t>(*n);
+              }},
+             {"tcp_idle_timeout", duration(dns.tcp_idle_timeout)},
+             {"tcp_max_connections",
+              [&](auto& v, auto& p) {
+                if (auto n = r.integer(v, p, 1, 1'000'000)) dns.tcp_max_connections = static_cast<int>(*n);
+              }},
+         },
+         conf::consul_keys::dns_config());
+}
+
+void check_unique_ids(const std::vector<ServiceDefinition>& services, ConfigDiagnostics& diagnostics) {
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (services[i].id != services[j].id) continue;
+      diagnostics.errors.push_back(fmt::format("{}.id: duplicate service id \"{}\", already defined at {}",
+                                               services[i].path, services[i].id, services[j].path));
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<Config> load_config(const std::vector<ConfigSource>& sources, ConfigDiagnostics& diagnostics) {
+  const std::size_t errors_before = diagnostics.errors.size();
+  conf::MergedSources merged = conf::read_sources(sources, diagnostics);
+  ConfigReader r(diagnostics, merged.origins);
+  Config config;
+  config.files = merged.files;
+
+  bool have_advertise_addr = false, have_dns_addresses = false;
+  std::optional<std::string> bind_addr;
+  std::optional<std::vector<std::string>> client_addr;
+  std::vector<std::string> single_recursor;
+  const json* failover = nullptr;
+
+  const auto label = [&r](std::string& out, std::string_view what) {
+    return [&r, &out, what](auto& v, auto& p) {
+      auto s = r.string(v, p);
+      if (s && !conf::is_dns_label(*s))
+        r.error(p, fmt::format("{} cannot be served over DNS: a {} must be 1-63 letters, digits or hyphens", shown(v),
+                               what));
+      else if (s) out = *s;
+    };
+  };
+  const auto domain = [&r](std::string& out, bool may_be_empty) {
+    return [&r, &out, may_be_empty](auto& v, auto& p) {
+      auto s = r.string(v, p);
+      if (!s || (may_be_empty && s->empty())) return;
+      if (auto d = domain_name(*s)) out = *d;
+      else r.error(p, fmt::format("expected a domain name like \"consul\" (dot-separated DNS labels), got {}", shown(v)));
+    };
+  };
+
+  r.walk(
+      merged.root, "",
+      {
+          {"datacenter", label(config.datacenter, "datacenter")},
+          {"domain", domain(config.domain, false)},
+          {"alt_domain", domain(config.alt_domain, true)},
+          {"node_name",
+           [&](auto& v, auto& p) {
+             auto s = r.string(v, p);
+             if (s && s->empty()) r.error(p, "expected a non-empty string, got \"\"");
+             else if (s) config.node_name = *s;
+           }},
+          {"advertise_addr",
+           [&](auto& v, auto& p) {
+             have_advertise_addr = true;
+             if (auto a = r.ip_address(v, p)) config.advertise_addr = *a;
+           }},
+          // Consul advertises bind_addr when advertise_addr is absent; a
+          // wildcard bind says nothing about the address to give out.
+          {"bind_addr",
+           [&](auto& v, auto& p) {
+             if (auto s = r.string(v, p); s && conf::is_ip_literal(*s) && !is_wildcard(*s)) bind_addr = *s;
+           }},
+          // Consul serves DNS on client_addr unless addresses.dns says otherwise.
+          {"client_addr",
+           [&](auto& v, auto& p) {
+             auto s = r.string(v, p);
+             if (!s) return;
+             auto list = split_spaces(*s);
+             if (!list.empty() && std::ranges::all_of(list, [](const auto& a) { return conf::is_ip_literal(a); }))
+               client_addr = list;
+             else
+               r.warning(p, fmt::format("{} is not a list of IP addresses; not used as the DNS listen address", shown(v)));
+           }},
+          {"addresses",
+           [&](auto& v, auto& p) {
+             r.walk(v, p,
+                    {{"dns",
+                      [&](auto& a, auto& ap) {
+                        have_dns_addresses = true;
+                        if (auto list = listen_addresses(a, ap, r)) config.dns_addresses = std::move(*list);
+                      }}},
+                    conf::consul_keys::addresses());
+           }},
+          {"ports",
+           [&](auto& v, auto& p) {
+             r.walk(v, p,
+                    {{"dns",
+                      [&](auto& port, auto& pp) {
+                        constexpr std::string_view expected = "integer 1-65535, or -1 to turn DNS off";
+                        auto n = r.integer(port, pp, -1, 65535, expected);
+                        if (n && *n == 0) r.error(pp, fmt::format("expected {}, got 0", expected));
+                        else if (n) config.dns_port = static_cast<int>(*n);
+                      }}},
+                    conf::consul_keys::ports());
+           }},
+          {"dns_workers",
+           [&](auto& v, auto& p) {
+             if (auto n = r.integer(v, p, 0, 1024, "integer 0-1024 (0 = one per CPU core)"))
+               config.dns_workers = static_cast<int>(*n);
+           }},
+          {"dns_config", [&](auto& v, auto& p) { read_dns_config(v, p, r, config.dns); }},
+          {"recursors",
+           [&](auto& v, auto& p) {
+             auto list = r.strings(v, p);
+             if (!list) return;
+             for (std::size_t i = 0; i < list->size(); ++i) {
+               if (valid_recursor((*list)[i])) config.recursors.push_back((*list)[i]);
+               else r.error(conf::index_path(p, i), fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v[i])));
+             }
+           }},
+          {"recursor",
+           [&](auto& v, auto& p) {
+             auto s = r.string(v, p);
+             if (s && valid_recursor(*s)) single_recursor.push_back(*s);
+             else if (s) r.error(p, fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v)));
+           }},
+          {"failover", [&](auto& v, auto&) { failover = &v; }},
+          // Agent-level checks (node checks, or checks bound by service_id)
+          // are a separate Consul feature; say so rather than "ignored key".
+          {"check", [&](auto&, auto& p) { r.warning(p, kAgentChecks); }},
+          {"checks", [&](auto&, auto& p) { r.warning(p, kAgentChecks); }},
+      },
+      conf::consul_keys::top_level());
+
+  if (config.node_name.empty()) config.node_name = host_name();
+  if (!have_advertise_addr && bind_addr) config.advertise_addr = *bind_addr;
+  if (!have_dns_addresses && client_addr) config.dns_addresses = *client_addr;
+  config.recursors.insert(config.recursors.end(), single_recursor.begin(), single_recursor.end());
+
+  for (const auto& source : merged.services)
+    if (auto s = conf::read_service(source, diagnostics)) config.services.push_back(std::move(*s));
+  check_unique_ids(config.services, diagnostics);
+  if (failover) config.failover = conf::read_failover(*failover, r, config.services);
+
+  if (diagnostics.errors.size() != errors_before) return std::nullopt;
+  return config;
+}
+
+}  // namespace failoverdns

@@ -1,0 +1,26 @@
+// The parts of the schema that have their own file: service definitions
+// (with their checks) and failover settings. config_loader.cpp holds the
+// top level and calls these.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "config/config_reader.hpp"
+#include "config/config_sources.hpp"
+#include "failoverdns/config.hpp"
+
+namespace failoverdns::conf {
+
+// One Consul service definition; nullopt after reporting its errors.
+std::optional<ServiceDefinition> read_service(const ServiceSource& source, ConfigDiagnostics& diagnostics);
+
+// One entry of a service's "checks" (or its "check"). nullopt after an error,
+// or after a warning for a Consul check type we do not run (http, ttl, ...).
+std::optional<CheckDefinition> read_check(const json& value, const std::string& path, ConfigReader& reader);
+
+// The "failover" object of the merged tree, checked against the services.
+std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& reader,
+                                            const std::vector<ServiceDefinition>& services);
+
+}  // namespace failoverdns::conf

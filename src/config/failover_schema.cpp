@@ -1,0 +1,182 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "config/config_schema.hpp"
+
+namespace failoverdns::conf {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool same_name(std::string_view a, std::string_view b) {
+  return std::ranges::equal(a, b, [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) ==
+                                                              std::tolower(static_cast<unsigned char>(y)); });
+}
+
+// Secrets live in files so config dirs can be world-readable; a relative
+// name is taken from the directory of the config file that gives it.
+std::optional<std::string> read_secret_file(const std::string& name, const std::string& path, ConfigReader& r) {
+  fs::path file(name);
+  if (file.is_relative()) file = fs::path(r.file_of(path)).parent_path() / file;
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    r.error(path, fmt::format("cannot read \"{}\": {}", file.string(), std::strerror(errno)));
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+    r.warning(path, fmt::format("\"{}\" is accessible by group or others; chmod 600 {}", file.string(), file.string()));
+  std::string secret;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) secret.append(buf, static_cast<std::size_t>(n));
+  const int read_errno = errno;
+  ::close(fd);
+  if (n < 0) {
+    r.error(path, fmt::format("cannot read \"{}\": {}", file.string(), std::strerror(read_errno)));
+    return std::nullopt;
+  }
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  return secret;
+}
+
+}  // namespace
+
+std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& r,
+                                            const std::vector<ServiceDefinition>& services) {
+  std::vector<FailoverSettings> out;
+  if (!failover.is_object()) {
+    r.error("failover", fmt::format("expected an object of service name to failover settings, got {}", shown(failover)));
+    return out;
+  }
+  for (const auto& [service, value] : failover.items()) {
+    const std::string path = child_path("failover", service);
+    FailoverSettings f;
+    f.service = service;
+    f.path = r.where(path);
+    f.state_file = fs::path("/var/lib/failoverdns") / (service + ".state");
+    std::optional<std::pair<std::string, std::string>> password_file, replication_password_file;  // name, path
+    bool inline_password = false, inline_replication_password = false;
+    std::vector<std::pair<std::string, std::string>> no_promotion;  // id, path
+
+    const auto text = [&](std::string& out_value) {
+      return [&r, &out_value](auto& v, auto& p) {
+        if (auto s = r.string(v, p)) out_value = *s;
+      };
+    };
+    const auto nonempty_text = [&](std::string& out_value) {
+      return [&r, &out_value](auto& v, auto& p) {
+        auto s = r.string(v, p);
+        if (s && s->empty()) r.error(p, "expected a non-empty string, got \"\"");
+        else if (s) out_value = *s;
+      };
+    };
+    const auto file_name = [&](std::optional<std::pair<std::string, std::string>>& out_value) {
+      return [&r, &out_value](auto& v, auto& p) {
+        auto s = r.string(v, p);
+        if (s && s->empty()) r.error(p, "expected a file name, got \"\"");
+        else if (s) out_value.emplace(*s, p);
+      };
+    };
+    const auto duration = [&](Milliseconds& out_value, DurationRange range) {
+      return [&r, &out_value, range](auto& v, auto& p) {
+        if (auto d = r.duration(v, p, range)) out_value = *d;
+      };
+    };
+    const auto flag = [&](bool& out_value) {
+      return [&r, &out_value](auto& v, auto& p) {
+        if (auto b = r.boolean(v, p)) out_value = *b;
+      };
+    };
+
+    const bool is_object = r.walk(
+        value, path,
+        {
+            {"user", nonempty_text(f.user)},
+            {"password",
+             [&](auto& v, auto& p) {
+               inline_password = true;
+               text(f.password)(v, p);
+             }},
+            {"password_file", file_name(password_file)},
+            {"replication_user", nonempty_text(f.replication_user)},
+            {"replication_password",
+             [&](auto& v, auto& p) {
+               inline_replication_password = true;
+               text(f.replication_password)(v, p);
+             }},
+            {"replication_password_file", file_name(replication_password_file)},
+            {"interval", duration(f.interval, DurationRange::positive)},
+            {"timeout", duration(f.timeout, DurationRange::positive)},
+            {"failcount",
+             [&](auto& v, auto& p) {
+               if (auto n = r.integer(v, p, 1, 1000)) f.failcount = static_cast<int>(*n);
+             }},
+            {"recheck_interval", duration(f.recheck_interval, DurationRange::positive)},
+            {"auto_failover", flag(f.auto_failover)},
+            {"auto_rejoin", flag(f.auto_rejoin)},
+            {"verify_with_replicas", flag(f.verify_with_replicas)},
+            {"relay_log_wait", duration(f.relay_log_wait, DurationRange::any)},
+            {"no_promotion",
+             [&](auto& v, auto& p) {
+               if (!r.strings(v, p)) return;
+               for (std::size_t i = 0; i < v.size(); ++i)
+                 no_promotion.emplace_back(v[i].template get<std::string>(), index_path(p, i));
+             }},
+            {"state_file",
+             [&](auto& v, auto& p) {
+               std::string s;
+               nonempty_text(s)(v, p);
+               if (!s.empty()) f.state_file = s;
+             }},
+            {"cooldown", duration(f.cooldown, DurationRange::any)},
+            {"max_replica_lag",
+             [&](auto& v, auto& p) {
+               if (auto d = r.duration(v, p)) f.max_replica_lag = *d;
+             }},
+        });
+    if (!is_object) continue;
+
+    if (inline_password && password_file) r.error(path, "give \"password\" or \"password_file\", not both");
+    else if (password_file) {
+      if (auto s = read_secret_file(password_file->first, password_file->second, r)) f.password = *s;
+    }
+    if (inline_replication_password && replication_password_file)
+      r.error(path, "give \"replication_password\" or \"replication_password_file\", not both");
+    else if (replication_password_file) {
+      if (auto s = read_secret_file(replication_password_file->first, replication_password_file->second, r))
+        f.replication_password = *s;
+    }
+
+    std::vector<const ServiceDefinition*> instances;
+    for (const auto& s : services)
+      if (same_name(s.name, service)) instances.push_back(&s);
+    if (instances.empty()) {
+      r.error(path, fmt::format("no service named \"{}\" is defined; failover applies to a service's instances",
+                                service));
+    } else {
+      for (const auto& [id, id_path] : no_promotion) {
+        if (std::ranges::none_of(instances, [&](const ServiceDefinition* s) { return s->id == id; })) {
+          std::vector<std::string_view> ids;
+          for (const auto* s : instances) ids.push_back(s->id);
+          r.error(id_path, fmt::format("\"{}\" is not an instance of service \"{}\" (its instances: {})", id, service,
+                                       fmt::join(ids, ", ")));
+        }
+      }
+      f.no_promotion.clear();
+      for (const auto& np : no_promotion) f.no_promotion.push_back(np.first);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace failoverdns::conf

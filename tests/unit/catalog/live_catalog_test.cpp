@@ -1,0 +1,62 @@
+#include <doctest/doctest.h>
+
+#include "failoverdns/live_catalog.hpp"
+
+using namespace failoverdns;
+
+namespace {
+
+Catalog pair_catalog() {
+  Catalog c;
+  c.datacenter = "dc1";
+  c.domain = "consul";
+  c.failover_services = {"mysql"};
+  for (auto [id, ip] : {std::pair{"node1", "127.0.0.11"}, std::pair{"node2", "127.0.0.12"}}) {
+    Instance in;
+    in.id = id;
+    in.service = "mysql";
+    in.node = id;
+    in.address = *IpAddress::parse(ip);
+    c.instances.push_back(in);
+  }
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("LiveCatalog tells the listener about effective changes only") {
+  int calls = 0;
+  Catalog seen;
+  LiveCatalog live(pair_catalog(), [&](const Catalog& c) {
+    ++calls;
+    seen = c;
+  });
+
+  CHECK_FALSE(live.set_health("node1", Health::passing));  // already passing
+  CHECK(calls == 0);
+  CHECK(live.set_health("node1", Health::critical));
+  CHECK(calls == 1);
+  CHECK(seen.instances[0].health == Health::critical);
+  CHECK_FALSE(live.set_health("unknown", Health::critical));
+
+  CHECK(live.set_roles("mysql", {{"node1", Role::primary}, {"node2", Role::replica}}));
+  CHECK(calls == 2);
+  CHECK_FALSE(live.set_roles("mysql", {{"node1", Role::primary}, {"node2", Role::replica}}));
+  CHECK(calls == 2);
+  // An instance left out of the decider's roles loses its role.
+  CHECK(live.set_roles("mysql", {{"node2", Role::primary}}));
+  CHECK(seen.instances[0].role == Role::none);
+  CHECK(seen.instances[1].role == Role::primary);
+}
+
+TEST_CASE("LiveCatalog keeps health and roles across a reload") {
+  LiveCatalog live(pair_catalog(), nullptr);
+  live.set_health("node2", Health::warning);
+  live.set_roles("mysql", {{"node1", Role::primary}});
+  Catalog next = pair_catalog();
+  next.instances[1].address = *IpAddress::parse("127.0.0.13");
+  live.replace_base(next);
+  CHECK(live.current().instances[1].health == Health::warning);
+  CHECK(live.current().instances[1].address == *IpAddress::parse("127.0.0.13"));
+  CHECK(live.current().instances[0].role == Role::primary);
+}

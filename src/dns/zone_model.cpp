@@ -1,0 +1,292 @@
+#include "dns/zone_model.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+namespace failoverdns::dns {
+
+QtypeSlot slot_of(std::uint16_t qtype) noexcept {
+  switch (qtype) {
+    case rrtype::a: return QtypeSlot::a;
+    case rrtype::aaaa: return QtypeSlot::aaaa;
+    case rrtype::srv: return QtypeSlot::srv;
+    case rrtype::any: return QtypeSlot::any;
+    case rrtype::soa: return QtypeSlot::soa;
+    case rrtype::ns: return QtypeSlot::ns;
+    default: return QtypeSlot::other;
+  }
+}
+
+namespace {
+
+using Instances = std::vector<const Instance*>;
+
+template <class... Labels>
+std::optional<WireName> join(const WireName& suffix, Labels... labels) {
+  std::array<std::string_view, sizeof...(Labels)> list{std::string_view(labels)...};
+  return make_name(list, suffix);
+}
+
+std::uint32_t ttl_seconds(Seconds s) {
+  auto count = s.count();
+  if (count <= 0) return 0;
+  // RFC 2181: TTLs are 31-bit.
+  return static_cast<std::uint32_t>(std::min<long long>(count, std::numeric_limits<std::int32_t>::max()));
+}
+
+bool visible(const Instance& in, const DnsSettings& dns) {
+  if (in.health == Health::critical) return false;
+  return in.health == Health::passing || !dns.only_passing;
+}
+
+std::size_t slot(QtypeSlot s) { return static_cast<std::size_t>(s); }
+
+enum class Family { v4, v6, both };
+
+std::optional<AnswerSpec> address_answer(const WireName& owner, const std::vector<IpAddress>& addresses,
+                                         std::uint32_t ttl, Family family) {
+  AnswerSpec spec;
+  spec.address_records = true;
+  for (const auto& ip : addresses) {
+    if ((family == Family::v4 && ip.v6) || (family == Family::v6 && !ip.v6)) continue;
+    spec.items.push_back({address_record(owner, ip, ttl), {}});
+  }
+  if (spec.items.empty()) return std::nullopt;
+  return spec;
+}
+
+void add_unique(std::vector<IpAddress>& list, const IpAddress& ip) {
+  if (std::ranges::find(list, ip) == list.end()) list.push_back(ip);
+}
+
+class ModelBuilder {
+ public:
+  ModelBuilder(const Catalog& catalog, std::uint32_t serial) : catalog_(catalog), serial_(serial) {
+    for (const auto& in : catalog.instances) {
+      if (std::ranges::find(services_, in.service) == services_.end()) services_.push_back(in.service);
+      if (std::ranges::find(node_order_, in.node) == node_order_.end()) node_order_.push_back(in.node);
+      add_unique(node_addresses_[in.node], in.address);
+    }
+    if (valid_label(catalog.datacenter)) model_.datacenter = WireName(1, static_cast<char>(catalog.datacenter.size())) + catalog.datacenter;
+  }
+
+  ZoneModel build() {
+    std::vector<std::string> domains{catalog_.domain};
+    if (!catalog_.alt_domain.empty() && catalog_.alt_domain != catalog_.domain) domains.push_back(catalog_.alt_domain);
+    for (const auto& domain : domains) {
+      auto apex = name_from_text(domain);
+      if (!apex) continue;  // config validation keeps this from happening
+      add_zone(*apex);
+    }
+    add_empty_non_terminals();
+    return std::move(model_);
+  }
+
+ private:
+  NameSpec* add(const WireName& name, std::size_t zone) {
+    // The first definition wins should two forms spell the same name.
+    auto [it, inserted] = index_.emplace(name, model_.names.size());
+    if (!inserted) return nullptr;
+    model_.names.push_back(NameSpec{name, zone, {}, false});
+    return &model_.names.back();
+  }
+
+  void add_zone(const WireName& apex) {
+    std::size_t zone = model_.zones.size();
+    const auto& soa_settings = catalog_.dns.soa;
+    auto ns_name = join(apex, "ns");
+    auto hostmaster = join(apex, "hostmaster");
+    if (!ns_name || !hostmaster) return;  // apex too long to hold the server names
+
+    Record soa;
+    soa.owner = apex;
+    soa.type = rrtype::soa;
+    soa.ttl = apex_ttl;
+    soa.soa = SoaData{*ns_name, *hostmaster, serial_, soa_settings.refresh, soa_settings.retry,
+                      soa_settings.expire, soa_settings.min_ttl};
+    Record negative = soa;
+    // RFC 2308 section 5: negative answers live min(SOA TTL, SOA MINIMUM).
+    negative.ttl = std::min(apex_ttl, soa_settings.min_ttl);
+    model_.zones.push_back(Zone{apex, negative});
+
+    Record ns;
+    ns.owner = apex;
+    ns.type = rrtype::ns;
+    ns.ttl = apex_ttl;
+    ns.ns = *ns_name;
+    std::vector<Record> glue;
+    for (const auto& ip : catalog_.ns_addresses) glue.push_back(address_record(*ns_name, ip, apex_ttl));
+
+    if (NameSpec* spec = add(apex, zone)) {
+      spec->answers[slot(QtypeSlot::soa)] = AnswerSpec{{{soa, {}}}, false, false, {}};
+      spec->answers[slot(QtypeSlot::ns)] = AnswerSpec{{{ns, {}}}, false, false, glue};
+      spec->answers[slot(QtypeSlot::any)] = AnswerSpec{{{soa, {}}, {ns, {}}}, false, false, glue};
+    }
+    if (NameSpec* spec = add(*ns_name, zone)) {
+      std::vector<IpAddress> addresses;
+      for (const auto& ip : catalog_.ns_addresses) add_unique(addresses, ip);
+      spec->answers[slot(QtypeSlot::a)] = address_answer(*ns_name, addresses, apex_ttl, Family::v4);
+      spec->answers[slot(QtypeSlot::aaaa)] = address_answer(*ns_name, addresses, apex_ttl, Family::v6);
+      spec->answers[slot(QtypeSlot::any)] = address_answer(*ns_name, addresses, apex_ttl, Family::both);
+    }
+
+    // SRV targets always name the datacenter, as Consul's do.
+    WireName dc_suffix = model_.datacenter.empty() ? apex : model_.datacenter + apex;
+    auto target_suffix = join(dc_suffix, "node");
+    add_forms(apex, zone, target_suffix);
+    if (!model_.datacenter.empty()) add_forms(dc_suffix, zone, target_suffix);
+  }
+
+  // Everything below <suffix> = <domain> or <dc>.<domain>.
+  void add_forms(const WireName& suffix, std::size_t zone, const std::optional<WireName>& target_suffix) {
+    if (auto addr = join(suffix, "addr")) add(*addr, zone);  // <hex>.addr is answered at query time
+    auto service_suffix = join(suffix, "service");
+    auto node_suffix = join(suffix, "node");
+    if (service_suffix && target_suffix) {
+      for (const auto& service : services_) add_service(service, *service_suffix, zone, *target_suffix);
+    }
+    if (node_suffix) {
+      std::uint32_t ttl = ttl_seconds(catalog_.dns.node_ttl);
+      for (const auto& node : node_order_) {
+        auto name = join(*node_suffix, node);
+        if (!name) continue;
+        NameSpec* spec = add(*name, zone);
+        if (!spec) continue;
+        const auto& addresses = node_addresses_[node];
+        spec->answers[slot(QtypeSlot::a)] = address_answer(*name, addresses, ttl, Family::v4);
+        spec->answers[slot(QtypeSlot::aaaa)] = address_answer(*name, addresses, ttl, Family::v6);
+        spec->answers[slot(QtypeSlot::any)] = address_answer(*name, addresses, ttl, Family::both);
+      }
+    }
+  }
+
+  void add_service(const std::string& service, const WireName& service_suffix, std::size_t zone,
+                   const WireName& target_suffix) {
+    const auto& dns = catalog_.dns;
+    Instances bare;
+    std::map<std::string, Instances> tagged;
+    bool failover = catalog_.under_failover(service);
+    for (const auto& in : catalog_.instances) {
+      if (in.service != service || !visible(in, dns)) continue;
+      if (failover) {
+        // Roles replace configured tags: a stale "master" tag in a Consul
+        // service definition must not send writes to a replica.
+        if (in.role == Role::primary) {
+          bare.push_back(&in);
+          tagged["master"].push_back(&in);
+          tagged["primary"].push_back(&in);
+        } else if (in.role == Role::replica) {
+          tagged["replica"].push_back(&in);
+          tagged["slave"].push_back(&in);
+        }
+      } else {
+        bare.push_back(&in);
+        for (const auto& tag : in.tags) {
+          auto& list = tagged[tag];
+          if (std::ranges::find(list, &in) == list.end()) list.push_back(&in);
+        }
+      }
+    }
+    std::uint32_t ttl = ttl_seconds(dns.ttl_for_service(service));
+    std::string underscored = "_" + service;
+
+    // A failover service without a primary answers NXDOMAIN for its bare
+    // name even while replica.<svc> exists: an application must see "no
+    // such host", never a replica. RFC 8020 cuts below an NXDOMAIN are only
+    // taken on DNSSEC-validated denials, and this zone is unsigned.
+    if (bare.empty() && failover) {
+      if (auto name = join(service_suffix, service)) absent_.insert(*name);
+    }
+    if (!bare.empty()) {
+      if (auto name = join(service_suffix, service)) add_service_name(*name, zone, bare, ttl, target_suffix);
+      if (auto name = join(service_suffix, underscored, "_tcp")) add_srv_name(*name, zone, bare, ttl, target_suffix);
+    }
+    for (const auto& [tag, list] : tagged) {
+      if (auto name = join(service_suffix, tag, service)) add_service_name(*name, zone, list, ttl, target_suffix);
+      if (tag == "tcp") continue;  // _<svc>._tcp means "no tag filter"
+      if (auto name = join(service_suffix, underscored, "_" + tag)) add_srv_name(*name, zone, list, ttl, target_suffix);
+    }
+  }
+
+  void add_service_name(const WireName& name, std::size_t zone, const Instances& list, std::uint32_t ttl,
+                        const WireName& target_suffix) {
+    NameSpec* spec = add(name, zone);
+    if (!spec) return;
+    std::vector<IpAddress> addresses;
+    for (const Instance* in : list) add_unique(addresses, in->address);
+    spec->answers[slot(QtypeSlot::a)] = address_answer(name, addresses, ttl, Family::v4);
+    spec->answers[slot(QtypeSlot::aaaa)] = address_answer(name, addresses, ttl, Family::v6);
+    spec->answers[slot(QtypeSlot::any)] = address_answer(name, addresses, ttl, Family::both);
+    spec->answers[slot(QtypeSlot::srv)] = srv_answer(name, list, ttl, target_suffix);
+  }
+
+  void add_srv_name(const WireName& name, std::size_t zone, const Instances& list, std::uint32_t ttl,
+                    const WireName& target_suffix) {
+    NameSpec* spec = add(name, zone);
+    if (!spec) return;
+    spec->answers[slot(QtypeSlot::srv)] = srv_answer(name, list, ttl, target_suffix);
+    spec->any_is_srv = true;
+  }
+
+  std::optional<AnswerSpec> srv_answer(const WireName& owner, const Instances& list, std::uint32_t ttl,
+                                       const WireName& target_suffix) {
+    AnswerSpec spec;
+    std::unordered_set<std::string> seen;
+    std::uint32_t node_ttl = ttl_seconds(catalog_.dns.node_ttl);
+    for (const Instance* in : list) {
+      auto target = join(target_suffix, in->node);
+      if (!target) continue;
+      AnswerItem item;
+      item.answer.owner = owner;
+      item.answer.type = rrtype::srv;
+      item.answer.ttl = ttl;
+      item.answer.srv = SrvData{1, in->health == Health::warning ? in->weight_warning : in->weight_passing,
+                                in->port, *target};
+      if (!seen.insert(rr_key(item.answer)).second) continue;
+      // The target's whole address set, as <node>.node answers it: an RRset
+      // in the additional section must be complete.
+      for (const auto& ip : node_addresses_[in->node]) item.additional.push_back(address_record(*target, ip, node_ttl));
+      spec.items.push_back(std::move(item));
+    }
+    if (spec.items.empty()) return std::nullopt;
+    return spec;
+  }
+
+  // RFC 8020: a resolver that sees NXDOMAIN may treat everything below as
+  // nonexistent, so every ancestor of a name we define must exist (NODATA).
+  void add_empty_non_terminals() {
+    std::size_t defined = model_.names.size();
+    for (std::size_t i = 0; i < defined; ++i) {
+      std::size_t zone = model_.names[i].zone;
+      const WireName& apex = model_.zones[zone].apex;
+      WireName name = parent_of(model_.names[i].name);
+      while (name.size() > apex.size()) {
+        if (!absent_.contains(name)) add(name, zone);
+        name = parent_of(name);
+      }
+    }
+  }
+
+  const Catalog& catalog_;
+  std::uint32_t serial_;
+  ZoneModel model_;
+  std::map<WireName, std::size_t> index_;
+  std::set<WireName> absent_;  // names that must stay NXDOMAIN, not empty non-terminals
+  std::vector<std::string> services_;
+  std::vector<std::string> node_order_;
+  std::map<std::string, std::vector<IpAddress>> node_addresses_;
+};
+
+}  // namespace
+
+ZoneModel build_zone_model(const Catalog& catalog, std::uint32_t serial) {
+  return ModelBuilder(catalog, serial).build();
+}
+
+}  // namespace failoverdns::dns

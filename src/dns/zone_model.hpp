@@ -1,0 +1,66 @@
+// What the catalog means in DNS terms, before any byte is rendered: every
+// name failoverdns answers for, and for each query type the records that
+// answer it. This is where Consul's naming rules, health filtering and
+// failover roles live; the answer table only renders and indexes it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "dns/dns_name.hpp"
+#include "dns/wire_writer.hpp"
+#include "failoverdns/catalog.hpp"
+
+namespace failoverdns::dns {
+
+// The query types a name can hold data for; every other type is NODATA.
+enum class QtypeSlot : std::uint8_t { a, aaaa, srv, any, soa, ns, other };
+inline constexpr std::size_t qtype_slot_count = 7;
+
+QtypeSlot slot_of(std::uint16_t qtype) noexcept;
+
+// One answer record and the additional records that come with it (an SRV's
+// target addresses). Items rotate and are cut as a unit.
+struct AnswerItem {
+  Record answer;
+  std::vector<Record> additional;
+};
+
+struct AnswerSpec {
+  std::vector<AnswerItem> items;  // never empty: no items is NODATA
+  bool rotate = true;
+  bool address_records = false;    // dns.a_record_limit applies
+  std::vector<Record> additional;  // after the items' own (NS glue)
+};
+
+struct NameSpec {
+  WireName name;
+  std::size_t zone = 0;  // index into ZoneModel::zones
+  // nullopt: the name exists but has no data of that type (NODATA + SOA).
+  std::array<std::optional<AnswerSpec>, qtype_slot_count> answers;
+  // ANY at an RFC 2782 name answers exactly what SRV does: render it once.
+  bool any_is_srv = false;
+};
+
+struct Zone {
+  WireName apex;
+  Record negative_soa;  // the SOA that goes into NXDOMAIN/NODATA authority sections
+};
+
+struct ZoneModel {
+  std::vector<Zone> zones;      // [0] = domain, [1] = alt_domain if any
+  std::vector<NameSpec> names;  // each name once, empty non-terminals included
+  WireName datacenter;          // one label, for <x>.addr.<dc>.<domain>; empty if unusable
+};
+
+// TTL of the positive SOA and NS records and the NS glue. Consul gives them
+// TTL 0, which would make RFC 2308's min(SOA TTL, SOA minimum) zero and
+// ignore soa.min_ttl; the apex never changes while we run, so an hour.
+inline constexpr std::uint32_t apex_ttl = 3600;
+
+ZoneModel build_zone_model(const Catalog& catalog, std::uint32_t serial);
+
+}  // namespace failoverdns::dns

@@ -1,0 +1,1028 @@
+#include "failoverdns/failover_decider.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace failoverdns {
+
+namespace {
+
+using Phase = DeciderState::Promotion::Phase;
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+std::string ms(Milliseconds d) { return std::to_string(d.count()) + "ms"; }
+
+std::string ms_since(SteadyTime now, SteadyTime then) {
+  return ms(std::chrono::duration_cast<Milliseconds>(now - then));
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Configured and trying counts: a "Connecting" IO thread is still replication
+// that points somewhere.
+bool is_replicating(const Observation& obs) {
+  return std::ranges::any_of(obs.replication, [](const ReplicaStatus& r) {
+    return (!r.io_state.empty() && r.io_state != "No") || r.sql_running;
+  });
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep = ",") {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+// Unparsable positions count as empty for ranking, and are reported.
+GtidPosition parse_or_empty(const std::string& text) {
+  auto p = GtidPosition::parse(text);
+  return p ? *p : GtidPosition{};
+}
+
+Milliseconds action_budget(const FailoverSettings& s, const ActionBody& body) {
+  // The executor bounds each statement by `timeout`; this is only a safety
+  // net in case a result never comes back.
+  Milliseconds budget = s.timeout * 10 + Milliseconds(10000);
+  if (std::holds_alternative<WaitRelayLog>(body)) budget += s.relay_log_wait;
+  return budget;
+}
+
+class Step {
+ public:
+  Step(const FailoverSettings& settings, const std::vector<FailoverMember>& members, const DeciderState& state,
+       const DeciderInput& input)
+      : settings_(settings), members_(members), in_(input) {
+    d_.state = state;
+    for (const auto& m : members_) s().members[m.id];  // every member has a track
+  }
+
+  Decision run() {
+    for (const auto& obs : in_.observations) observe(obs);
+    auto results = in_.results;
+    expire_pending(results);
+    for (const auto& r : results) apply(r);
+    discover_primary();
+    drive_promotion();
+    watch_primary();
+    save_if_needed();
+    converge_members();
+    learn_lineage();
+    publish_roles();
+    probe_delays();
+    return std::move(d_);
+  }
+
+ private:
+  DeciderState& s() { return d_.state; }
+  FailoverState& ps() { return d_.state.persistent; }
+  SteadyTime now() const { return in_.now; }
+  Milliseconds stale_after() const { return settings_.interval * settings_.failcount; }
+
+  // ---- helpers
+
+  const FailoverMember* member(const std::string& id) const {
+    for (const auto& m : members_)
+      if (m.id == id) return &m;
+    return nullptr;
+  }
+
+  DeciderState::MemberTrack& track(const std::string& id) { return s().members[id]; }
+
+  // Latest probe answered: fresh enough to act on.
+  bool answering(const std::string& id) {
+    if (!member(id)) return false;
+    const auto& t = track(id);
+    return t.observed && t.last_reachable && t.consecutive_failures == 0;
+  }
+  // Up with hysteresis: a few lost probes do not take it down.
+  bool up(const std::string& id) {
+    if (!member(id)) return false;
+    const auto& t = track(id);
+    return t.last_reachable && t.consecutive_failures < settings_.failcount;
+  }
+  bool failed(const std::string& id) { return track(id).consecutive_failures >= settings_.failcount; }
+  const Observation& last(const std::string& id) { return *track(id).last_reachable; }
+
+  // The member a replication row points at, matched on Master_Host/Port.
+  const FailoverMember* source_of(const ReplicaStatus& row) const {
+    for (const auto& m : members_)
+      if (iequals(row.master_host, m.host) && row.master_port == m.port) return &m;
+    return nullptr;
+  }
+  const ReplicaStatus* row_to(const Observation& obs, const std::string& source) const {
+    for (const auto& row : obs.replication) {
+      const auto* m = source_of(row);
+      if (m && m->id == source) return &row;
+    }
+    return nullptr;
+  }
+
+  bool primary_saved() { return s().saved_version >= s().primary_version; }
+  bool primary_serving() {
+    const auto& p = ps().primary;
+    if (p.empty() || !primary_saved() || s().promotion || !up(p)) return false;
+    const auto& obs = last(p);
+    return !obs.read_only && !is_replicating(obs);
+  }
+  bool in_cooldown() const {
+    const auto& last_failover = d_.state.persistent.last_failover;
+    return last_failover && in_.wall_now - *last_failover < settings_.cooldown;
+  }
+
+  void emit(LogLevel level, std::string name, Fields fields) {
+    LogEvent e;
+    e.level = level;
+    e.name = std::move(name);
+    e.fields.emplace_back("service", settings_.service);
+    for (auto& f : fields) e.fields.push_back(std::move(f));
+    d_.events.push_back(std::move(e));
+  }
+  // True the first time a condition is seen or when what it says changed.
+  bool notice(const std::string& key, const std::string& what) {
+    auto [it, inserted] = s().notices.try_emplace(key, what);
+    if (inserted) return true;
+    if (it->second == what) return false;
+    it->second = what;
+    return true;
+  }
+  bool forget(const std::string& key) { return s().notices.erase(key) > 0; }
+
+  std::uint64_t act(ActionBody body, const std::string& instance, std::uint64_t version = 0) {
+    std::uint64_t id = s().next_action_id++;
+    DeciderState::PendingAction p;
+    p.kind = std::string(action_name(body));
+    p.instance = instance;
+    p.deadline = now() + action_budget(settings_, body);
+    p.version = version;
+    s().pending[id] = p;
+    if (!instance.empty() && member(instance)) track(instance).pending = id;
+    d_.actions.push_back(Action{id, std::move(body)});
+    return id;
+  }
+
+  void bump() { ++s().version; }
+
+  void unfence(const std::string& id) {
+    std::erase(ps().fenced, id);
+    forget("diverged:" + id);
+    forget("fenced:" + id);
+    bump();
+  }
+
+  // ---- inputs
+
+  void observe(const Observation& obs) {
+    if (!member(obs.instance_id)) return;
+    auto& t = track(obs.instance_id);
+    bool is_primary = obs.instance_id == ps().primary;
+    t.observed = true;
+    if (obs.reachable) {
+      if (is_primary && t.consecutive_failures > 0 && t.consecutive_failures < settings_.failcount) {
+        emit(LogLevel::info, "primary_probe_ok",
+             {{"instance", obs.instance_id}, {"after_failures", std::to_string(t.consecutive_failures)}});
+      }
+      t.consecutive_failures = 0;
+      t.first_failure_at.reset();
+      t.last_reachable = obs;
+      note_progress(t, obs);
+      return;
+    }
+    if (t.consecutive_failures < 1000000) ++t.consecutive_failures;
+    if (!t.first_failure_at) t.first_failure_at = obs.at;
+    t.last_error = obs.error;
+    if (is_primary && !s().promotion && t.consecutive_failures < settings_.failcount) {
+      emit(LogLevel::warn, "primary_probe_failed",
+           {{"instance", obs.instance_id},
+            {"failures", std::to_string(t.consecutive_failures) + "/" + std::to_string(settings_.failcount)},
+            {"next_probe_in", ms(settings_.recheck_interval)},
+            {"error", obs.error}});
+    }
+  }
+
+  // When did this replica last receive anything (event or heartbeat) from
+  // the primary? A frozen primary stops both; an idle one still heartbeats.
+  void note_progress(DeciderState::MemberTrack& t, const Observation& obs) {
+    const ReplicaStatus* row = ps().primary.empty() ? nullptr : row_to(obs, ps().primary);
+    if (!row) {
+      t.progress.reset();
+      return;
+    }
+    auto& p = t.progress;
+    if (p && p->source == ps().primary && p->gtid_io_pos == row->gtid_io_pos &&
+        p->master_log_file == row->master_log_file && p->read_master_log_pos == row->read_master_log_pos &&
+        p->received_heartbeats == row->received_heartbeats) {
+      return;
+    }
+    p = DeciderState::ReplicaProgress{
+        ps().primary, row->gtid_io_pos, row->master_log_file, row->read_master_log_pos, row->received_heartbeats,
+        obs.at};
+  }
+
+  void expire_pending(std::vector<ActionResult>& results) {
+    for (const auto& [id, p] : s().pending) {
+      if (p.deadline > now()) continue;
+      bool answered = std::ranges::any_of(results, [&](const ActionResult& r) { return r.id == id; });
+      if (!answered) results.push_back(ActionResult{id, false, "no result from the executor in time", {}});
+    }
+  }
+
+  void apply(const ActionResult& r) {
+    auto it = s().pending.find(r.id);
+    if (it == s().pending.end()) {
+      emit(LogLevel::warn, "unknown_action_result", {{"action_id", std::to_string(r.id)}, {"ok", r.ok ? "yes" : "no"}});
+      return;
+    }
+    auto p = it->second;
+    s().pending.erase(it);
+    if (member(p.instance) && track(p.instance).pending == r.id) track(p.instance).pending.reset();
+    auto& promo = s().promotion;
+    bool for_promotion = promo && promo->action == r.id;
+
+    if (p.kind == "persist_state") {
+      s().save_pending = false;
+      if (r.ok) {
+        s().saved_version = std::max(s().saved_version, p.version);
+        Fields f{{"primary", ps().primary}, {"epoch", std::to_string(ps().epoch)}, {"fenced", join(ps().fenced)}};
+        if (ps().promoting) f.emplace_back("promoting", ps().promoting->candidate);
+        emit(LogLevel::info, "state_saved", std::move(f));
+      } else {
+        s().save_retry_after = now() + settings_.interval;
+        emit(LogLevel::error, "state_save_failed", {{"error", r.error}, {"retry_in", ms(settings_.interval)}});
+      }
+    } else if (p.kind == "wait_relay_log") {
+      if (!for_promotion) return;  // promotion was abandoned meanwhile
+      promo->action.reset();
+      if (r.ok) {
+        emit(LogLevel::info, "relay_log_applied", {{"candidate", promo->candidate}, {"gtid", promo->gtid}});
+        ps().promoting = PromotionIntent{promo->candidate, promo->old_primary};
+        bump();
+        promo->phase = Phase::saving_intent;
+        promo->version = s().version;
+      } else {
+        ++s().candidate_failures[promo->candidate];
+        emit(LogLevel::error, "relay_log_wait_failed",
+             {{"candidate", promo->candidate},
+              {"gtid", promo->gtid},
+              {"error", r.error},
+              {"action", "not promoted, nothing published; the most advanced eligible replica is tried again in " +
+                             ms(settings_.interval)}});
+        promo.reset();
+        s().failover_retry_after = now() + settings_.interval;
+      }
+    } else if (p.kind == "promote") {
+      if (!for_promotion) return;
+      promo->action.reset();
+      if (r.ok) {
+        std::string candidate = promo->candidate;
+        promoted(r.coordinates);
+        // The executor just checked it: publish without waiting a probe.
+        if (auto& obs = track(candidate).last_reachable) {
+          obs->read_only = false;
+          obs->replication.clear();
+          if (!r.coordinates.gtid_binlog_pos.empty()) obs->gtid_binlog_pos = r.coordinates.gtid_binlog_pos;
+        }
+      } else {
+        promo->retry_after = now() + settings_.interval;
+        emit(LogLevel::error, "promote_failed",
+             {{"candidate", promo->candidate},
+              {"error", r.error},
+              {"action",
+               "not published; promote is retried in " + ms(settings_.interval) + " while the candidate answers"}});
+      }
+    } else if (p.kind == "fence") {
+      if (r.ok) {
+        if (auto& obs = track(p.instance).last_reachable) obs->read_only = true;
+        emit(LogLevel::info, "fenced", {{"instance", p.instance}, {"read_only", "1"}});
+      } else {
+        track(p.instance).retry_after = now() + settings_.interval;
+        emit(LogLevel::error, "fence_failed", {{"instance", p.instance}, {"error", r.error}});
+      }
+    } else if (p.kind == "redirect") {
+      if (r.ok) {
+        emit(LogLevel::info, "redirected", {{"instance", p.instance}, {"primary", ps().primary}});
+      } else {
+        track(p.instance).retry_after = now() + settings_.interval;
+        emit(LogLevel::warn, "redirect_failed", {{"instance", p.instance}, {"error", r.error}});
+      }
+    } else if (p.kind == "rejoin") {
+      if (r.ok) {
+        if (ps().is_fenced(p.instance)) unfence(p.instance);
+        emit(LogLevel::info, "rejoined", {{"instance", p.instance}, {"primary", ps().primary}});
+      } else {
+        track(p.instance).retry_after = now() + settings_.interval;
+        emit(LogLevel::warn, "rejoin_failed", {{"instance", p.instance}, {"error", r.error}});
+      }
+    }
+  }
+
+  void promoted(const PromotionCoordinates& coordinates) {
+    auto& promo = *s().promotion;
+    const std::string old = promo.old_primary;
+    ps().primary = promo.candidate;
+    ++ps().epoch;
+    ps().coordinates = coordinates;
+    if (!old.empty() && old != promo.candidate && !ps().is_fenced(old)) ps().fenced.push_back(old);
+    std::erase(ps().fenced, promo.candidate);
+    ps().last_failover = in_.wall_now;
+    ps().promoting.reset();
+    // The new primary's history: all it received from the old one, plus
+    // whatever its own binlog held.
+    auto& lineage = s().lineage;
+    lineage = merge(lineage, parse_or_empty(promo.gtid));
+    lineage = merge(lineage, parse_or_empty(coordinates.gtid_binlog_pos));
+    if (const auto& obs = track(promo.candidate).last_reachable) {
+      for (const auto* text : {&obs->gtid_binlog_pos, &obs->gtid_current_pos, &obs->gtid_slave_pos})
+        lineage = merge(lineage, parse_or_empty(*text));
+      if (const auto* row = row_to(*obs, old)) lineage = merge(lineage, parse_or_empty(row->gtid_io_pos));
+    }
+    bump();
+    s().primary_version = s().version;
+    promo.phase = Phase::saving_result;
+    promo.version = s().version;
+    emit(LogLevel::info, "promoted",
+         {{"instance", promo.candidate},
+          {"epoch", std::to_string(ps().epoch)},
+          {"binlog_file", coordinates.binlog_file},
+          {"binlog_pos", std::to_string(coordinates.binlog_pos)},
+          {"gtid_binlog_pos", coordinates.gtid_binlog_pos},
+          {"next", "save state, then publish"}});
+  }
+
+  // ---- first start
+
+  void discover_primary() {
+    if (!ps().primary.empty() || s().promotion) return;
+    // Every instance must have been probed once: deciding from a partial
+    // view could crown one writable server while another is writable too.
+    for (const auto& m : members_)
+      if (!track(m.id).observed) return;
+    std::vector<std::string> writable;
+    bool any_answering = false;
+    for (const auto& m : members_) {
+      if (!answering(m.id)) continue;
+      any_answering = true;
+      const auto& obs = last(m.id);
+      if (!obs.read_only && !is_replicating(obs)) writable.push_back(m.id);
+    }
+    if (writable.size() == 1) {
+      const auto& id = writable.front();
+      ps().primary = id;
+      ps().epoch = std::max<std::uint64_t>(ps().epoch, 1);
+      s().lineage = merge(s().lineage, parse_or_empty(last(id).gtid_current_pos));
+      s().lineage = merge(s().lineage, parse_or_empty(last(id).gtid_binlog_pos));
+      bump();
+      s().primary_version = s().version;
+      forget("split_brain");
+      forget("no_writable");
+      emit(LogLevel::info, "primary_found",
+           {{"instance", id},
+            {"reason", "the only writable (read_only=0), non-replicating instance"},
+            {"gtid_binlog_pos", last(id).gtid_binlog_pos}});
+    } else if (writable.size() > 1) {
+      if (notice("split_brain", join(writable))) {
+        emit(LogLevel::error, "split_brain",
+             {{"instances", join(writable)},
+              {"published", "none"},
+              {"action",
+               "more than one instance is writable and not replicating; keep the real primary, run SET "
+               "GLOBAL read_only=1 on the others and make them replicas of it"}});
+      }
+    } else if (any_answering) {
+      if (notice("no_writable", "")) {
+        emit(LogLevel::warn, "no_writable_instance",
+             {{"published", "none"},
+              {"action",
+               "every reachable instance is read-only or replicating; make the primary writable (SET "
+               "GLOBAL read_only=0) and failoverdns will publish it"}});
+      }
+    }
+  }
+
+  // ---- the primary and the failover
+
+  void watch_primary() {
+    const std::string primary = ps().primary;
+    if (primary.empty() || s().promotion) return;
+    if (!member(primary)) {
+      if (notice("primary_unknown", primary)) {
+        emit(LogLevel::error, "primary_not_configured",
+             {{"instance", primary},
+              {"action",
+               "the state file names an instance that is not in the configuration; restore it, or move "
+               "the state file away to start afresh"}});
+      }
+      return;
+    }
+    forget("primary_unknown");
+    if (!failed(primary)) {
+      if (s().outage_started) {
+        emit(LogLevel::info, "primary_recovered",
+             {{"instance", primary}, {"down_for", ms_since(now(), *s().outage_started)}});
+        end_outage();
+      }
+      primary_state_warnings(primary);
+      return;
+    }
+    auto& t = track(primary);
+    if (!s().outage_started) {
+      s().outage_started = t.first_failure_at.value_or(now());
+      emit(LogLevel::error, "primary_down",
+           {{"instance", primary},
+            {"failures", std::to_string(t.consecutive_failures)},
+            {"first_failure", ms_since(now(), *s().outage_started) + " ago"},
+            {"error", t.last_error}});
+    }
+    if (!settings_.auto_failover) {
+      if (notice("auto_failover_off", "")) {
+        emit(LogLevel::warn, "failover_disabled",
+             {{"instance", primary},
+              {"action",
+               "auto_failover is false: nothing is promoted and no primary is published; promote a "
+               "replica by hand, or bring the primary back"}});
+      }
+      return;
+    }
+
+    bool cooldown = in_cooldown();
+    auto vouchers = vouching_replicas(primary);
+    if (!vouchers.empty() && (settings_.verify_with_replicas || cooldown)) {
+      std::string names = join(vouchers);
+      if (settings_.verify_with_replicas) {
+        if (notice("vouch", names)) {
+          emit(LogLevel::warn, "failover_vetoed",
+               {{"instance", primary},
+                {"replicas_still_receiving", names},
+                {"reason",
+                 "the replicas still receive from the primary, so failoverdns is probably the one cut "
+                 "off; not promoting (no split brain)"}});
+        }
+      } else if (notice("cooldown", names)) {
+        emit(LogLevel::warn, "failover_blocked_by_cooldown",
+             {{"instance", primary},
+              {"replicas_still_receiving", names},
+              {"reason", "a failover happened less than " + ms(settings_.cooldown) +
+                             " ago; until then only a primary the replicas lost too is replaced"}});
+      }
+      return;
+    }
+    if (forget("vouch") || forget("cooldown")) {
+      emit(LogLevel::info, "replicas_lost_primary", {{"instance", primary}});
+    }
+    if (now() < s().failover_retry_after) return;
+
+    std::vector<std::string> reasons;
+    auto candidate = choose_candidate(primary, reasons);
+    if (!candidate) {
+      if (notice("no_candidate", join(reasons, "; "))) {
+        emit(LogLevel::error, "no_candidate",
+             {{"instance", primary},
+              {"why", join(reasons, "; ")},
+              {"action", "nothing promoted; fix a replica (or bring the primary back)"}});
+      }
+      return;
+    }
+    forget("no_candidate");
+    start_promotion(primary, *candidate, cooldown);
+  }
+
+  void primary_state_warnings(const std::string& primary) {
+    if (!answering(primary) || !primary_saved()) return;
+    const auto& obs = last(primary);
+    if (obs.read_only || is_replicating(obs)) {
+      std::string what = obs.read_only ? "read_only=1" : "replicating";
+      if (notice("primary_not_writable", what)) {
+        emit(LogLevel::warn, "primary_not_writable",
+             {{"instance", primary},
+              {"state", what},
+              {"published", "none"},
+              {"action", "the state's primary is " + what +
+                             " and is not published; make it writable and stop its replication, or if you "
+                             "switched over by hand, stop failoverdns and fix the state file"}});
+      }
+    } else {
+      forget("primary_not_writable");
+    }
+  }
+
+  void end_outage() {
+    s().outage_started.reset();
+    s().candidate_failures.clear();
+    s().failover_retry_after = {};
+    for (const auto* key : {"vouch", "cooldown", "no_candidate", "auto_failover_off"}) forget(key);
+  }
+
+  // Replicas that prove the primary alive: answering, IO connected without
+  // error, and something (an event or a heartbeat) arrived recently.
+  std::vector<std::string> vouching_replicas(const std::string& primary) {
+    std::vector<std::string> out;
+    for (const auto& m : members_) {
+      if (m.id == primary || !answering(m.id)) continue;
+      const auto* row = row_to(last(m.id), primary);
+      if (!row || !row->io_running() || row->last_io_errno != 0) continue;
+      const auto& progress = track(m.id).progress;
+      if (!progress || progress->source != primary) continue;
+      if (now() - progress->changed_at >= stale_after()) continue;
+      out.push_back(m.id);
+    }
+    return out;
+  }
+
+  struct Candidate {
+    std::string id;
+    std::size_t order = 0;
+    GtidPosition position;
+    const ReplicaStatus* row = nullptr;
+  };
+
+  std::optional<Candidate> choose_candidate(const std::string& primary, std::vector<std::string>& reasons) {
+    std::vector<Candidate> eligible;
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      const auto& id = members_[i].id;
+      if (id == primary) continue;
+      auto why_not = [&](const std::string& why) { reasons.push_back(id + ": " + why); };
+      if (std::ranges::find(settings_.no_promotion, id) != settings_.no_promotion.end()) {
+        why_not("in no_promotion");
+        continue;
+      }
+      if (ps().is_fenced(id)) {
+        why_not("fenced");
+        continue;
+      }
+      if (!answering(id)) {
+        why_not("unreachable");
+        continue;
+      }
+      const auto* row = row_to(last(id), primary);
+      if (!row) {
+        why_not("not replicating from " + primary);
+        continue;
+      }
+      if (row->last_sql_errno != 0) {
+        why_not("SQL thread error " + std::to_string(row->last_sql_errno) + ": " + row->last_sql_error);
+        continue;
+      }
+      // Gtid_IO_Pos is what it received; without GTID replication it is
+      // empty and what it applied is the best we know.
+      const std::string& text = row->gtid_io_pos.empty() ? last(id).gtid_slave_pos : row->gtid_io_pos;
+      auto pos = GtidPosition::parse(text);
+      if (!pos) {
+        why_not("unreadable position: " + pos.error().message);
+        continue;
+      }
+      eligible.push_back(Candidate{id, i, *pos, row});
+    }
+    if (eligible.empty()) return std::nullopt;
+    std::vector<Candidate> best;
+    for (const auto& c : eligible) {
+      bool behind = std::ranges::any_of(
+          eligible, [&](const Candidate& o) { return compare(c.position, o.position) == GtidOrder::behind; });
+      if (!behind) best.push_back(c);
+    }
+    auto failures = [&](const Candidate& c) {
+      auto it = s().candidate_failures.find(c.id);
+      return it == s().candidate_failures.end() ? 0 : it->second;
+    };
+    std::ranges::sort(best, [&](const Candidate& a, const Candidate& b) {
+      if (failures(a) != failures(b)) return failures(a) < failures(b);
+      auto ta = total_seq(a.position), tb = total_seq(b.position);
+      if (ta != tb) return ta > tb;
+      return a.order < b.order;
+    });
+    for (const auto& c : eligible) {
+      if (c.id != best.front().id) reasons.push_back(c.id + ": at " + c.position.to_string());
+    }
+    return best.front();
+  }
+
+  void start_promotion(const std::string& primary, const Candidate& c, bool cooldown) {
+    DeciderState::Promotion promo;
+    promo.phase = Phase::waiting_relay_log;
+    promo.candidate = c.id;
+    promo.old_primary = primary;
+    promo.gtid = c.row->gtid_io_pos.empty() ? c.position.to_string() : c.row->gtid_io_pos;
+    promo.started = now();
+    s().promotion = promo;
+    WaitRelayLog wait;
+    wait.instance = c.id;
+    wait.connection_name = c.row->connection_name;
+    wait.gtid = c.row->gtid_io_pos;
+    wait.master_log_file = c.row->master_log_file;
+    wait.read_master_log_pos = c.row->read_master_log_pos;
+    wait.timeout = settings_.relay_log_wait;
+    s().promotion->action = act(wait, c.id);
+    std::vector<std::string> others;
+    for (const auto& m : members_) {
+      if (m.id == primary || m.id == c.id || !answering(m.id)) continue;
+      if (const auto* row = row_to(last(m.id), primary)) others.push_back(m.id + "@" + row->gtid_io_pos);
+    }
+    Fields f{{"old_primary", primary},
+             {"candidate", c.id},
+             {"gtid_io_pos", c.row->gtid_io_pos},
+             {"other_replicas", join(others)},
+             {"next", "wait up to " + ms(settings_.relay_log_wait) + " for its relay log to be applied"}};
+    if (cooldown) f.emplace_back("cooldown", "overridden: the replicas lost the primary too");
+    emit(LogLevel::info, "failover_started", std::move(f));
+  }
+
+  void abandon_promotion(const std::string& why) {
+    auto& promo = *s().promotion;
+    emit(LogLevel::warn, "failover_aborted", {{"candidate", promo.candidate}, {"reason", why}});
+    if (ps().promoting) {
+      ps().promoting.reset();
+      bump();
+    }
+    s().promotion.reset();
+  }
+
+  void drive_promotion() {
+    if (!s().promotion) return;
+    auto& promo = *s().promotion;
+    if (promo.started == SteadyTime{}) promo.started = now();  // resumed after a restart
+    if (!member(promo.candidate)) {
+      // A saved intent naming an instance no longer configured.
+      emit(LogLevel::error, "promotion_abandoned",
+           {{"candidate", promo.candidate}, {"reason", "not an instance of the service any more"}});
+      if (ps().promoting) {
+        ps().promoting.reset();
+        bump();
+      }
+      s().promotion.reset();
+      return;
+    }
+    const std::string old = promo.old_primary;
+    bool old_back = !old.empty() && answering(old) && !last(old).read_only && !is_replicating(last(old));
+    switch (promo.phase) {
+      case Phase::waiting_relay_log:
+        // Nothing irreversible happened yet: serve the old primary again.
+        if (old_back) {
+          abandon_promotion("the old primary " + old + " answers again");
+          s().failover_retry_after = {};
+        }
+        return;
+      case Phase::saving_intent:
+        if (old_back) {
+          abandon_promotion("the old primary " + old + " answers again");
+          return;
+        }
+        if (s().saved_version < promo.version) return;
+        promo.phase = Phase::promoting;
+        [[fallthrough]];
+      case Phase::promoting: {
+        if (promo.action) return;
+        if (!promo.promote_sent && old_back && answering(promo.candidate)) {
+          // Resumed after a restart with the old primary alive and the
+          // candidate still its replica: the promotion never started.
+          const auto* row = row_to(last(promo.candidate), old);
+          if (row && row->io_running()) {
+            abandon_promotion("resumed after a restart, but " + old + " answers and " + promo.candidate +
+                              " still replicates from it");
+            return;
+          }
+        }
+        if (failed(promo.candidate)) {
+          ++s().candidate_failures[promo.candidate];
+          emit(LogLevel::error, "promotion_abandoned",
+               {{"candidate", promo.candidate},
+                {"reason", "the candidate stopped answering: " + track(promo.candidate).last_error},
+                {"next", "another candidate is chosen"}});
+          if (ps().promoting) {
+            ps().promoting.reset();
+            bump();
+          }
+          s().promotion.reset();
+          return;
+        }
+        if (!answering(promo.candidate) || now() < promo.retry_after) return;
+        promo.action = act(Promote{promo.candidate}, promo.candidate);
+        promo.promote_sent = true;
+        emit(LogLevel::info, "promoting", {{"candidate", promo.candidate}});
+        return;
+      }
+      case Phase::saving_result:
+        if (s().saved_version < promo.version) return;
+        {
+          SteadyTime began = s().outage_started.value_or(promo.started);
+          emit(LogLevel::info, "failover_complete",
+               {{"primary", promo.candidate},
+                {"old_primary", old},
+                {"epoch", std::to_string(ps().epoch)},
+                {"outage", ms_since(now(), began)},
+                {"next", "publish, redirect the other replicas, fence " + (old.empty() ? "-" : old)}});
+        }
+        s().promotion.reset();
+        end_outage();
+        return;
+    }
+  }
+
+  void save_if_needed() {
+    if (s().version <= s().saved_version || s().save_pending || now() < s().save_retry_after) return;
+    ps().gtid_lineage = s().lineage.to_string();
+    s().save_pending = true;
+    act(PersistState{ps(), s().version}, "", s().version);
+  }
+
+  // ---- bringing the other instances in line
+
+  // Everything known to be in the primary's history.
+  std::optional<GtidPosition> primary_history(std::string& error) {
+    const auto& obs = last(ps().primary);
+    auto current = GtidPosition::parse(obs.gtid_current_pos);
+    auto binlog = GtidPosition::parse(obs.gtid_binlog_pos);
+    if (!current || !binlog) {
+      error = "cannot read the primary's position: " + (!current ? current.error() : binlog.error()).message;
+      return std::nullopt;
+    }
+    return merge(s().lineage, merge(*current, *binlog));
+  }
+
+  // Reports GTIDs of `text` the primary lacks; true when it is safe to make
+  // the instance replicate from the primary.
+  bool contained(const std::string& id, const std::string& text, bool former_primary) {
+    std::string error;
+    auto history = primary_history(error);
+    auto pos = GtidPosition::parse(text);
+    if (!pos) error = "cannot read " + id + "'s position: " + pos.error().message;
+    if (!history || !pos) {
+      if (notice("diverged:" + id, error)) {
+        emit(LogLevel::error, "rejoin_blocked",
+             {{"instance", id}, {"reason", error}, {"action", "check the instance by hand"}});
+      }
+      return false;
+    }
+    auto missing = missing_from(*history, *pos);
+    if (missing.empty()) return true;
+    std::string gtids = to_string(missing);
+    if (notice("diverged:" + id, gtids)) {
+      emit(LogLevel::error, "diverged",
+           {{"instance", id},
+            {"primary", ps().primary},
+            {"gtids_not_on_primary", gtids},
+            {"kept", former_primary ? "fenced (read_only=1) and out of DNS" : "out of DNS, replication untouched"},
+            {"action", "these transactions exist only on " + id + ": save them if they matter, then rebuild " + id +
+                           " from a backup of " + ps().primary +
+                           " (or remove the extra transactions); failoverdns rejoins it once its position is "
+                           "contained in the primary's"}});
+    }
+    return false;
+  }
+
+  void converge_members() {
+    if (ps().primary.empty()) return;
+    bool serving = primary_serving();
+    const std::string primary = ps().primary;
+    const auto* pm = member(primary);
+    for (const auto& m : members_) {
+      if (m.id == primary || !answering(m.id)) continue;
+      auto& t = track(m.id);
+      if (t.pending || now() < t.retry_after) continue;
+      const auto& obs = last(m.id);
+      if (ps().is_fenced(m.id)) {
+        if (!obs.read_only) {
+          act(Fence{m.id}, m.id);
+          emit(LogLevel::warn, "fencing",
+               {{"instance", m.id},
+                {"primary", primary},
+                {"reason", "a former primary answers with read_only=0; it must not take writes"}});
+          continue;
+        }
+        if (!serving || !pm) continue;
+        const auto* row = row_to(obs, primary);
+        if (row && row->io_running() && row->sql_running) {
+          unfence(m.id);
+          emit(LogLevel::info, "rejoined", {{"instance", m.id}, {"primary", primary}, {"how", "found replicating"}});
+          continue;
+        }
+        if (!settings_.auto_rejoin) {
+          if (notice("fenced:" + m.id, "manual")) {
+            emit(LogLevel::warn, "fenced_awaiting_operator",
+                 {{"instance", m.id},
+                  {"action", "auto_rejoin is false: make it a replica of " + primary +
+                                 " by hand (CHANGE MASTER TO ... MASTER_USE_GTID=current_pos); failoverdns unfences "
+                                 "it once it replicates"}});
+          }
+          continue;
+        }
+        if (!contained(m.id, obs.gtid_binlog_pos, true)) continue;
+        act(Rejoin{m.id, primary, pm->host, pm->port}, m.id);
+        emit(LogLevel::info, "rejoining",
+             {{"instance", m.id}, {"primary", primary}, {"gtid_binlog_pos", obs.gtid_binlog_pos}});
+        continue;
+      }
+      // A replica still attached to a fenced (former) primary follows the
+      // new one.
+      const ReplicaStatus* stale = nullptr;
+      for (const auto& row : obs.replication) {
+        const auto* src = source_of(row);
+        if (src && src->id != primary && ps().is_fenced(src->id)) {
+          stale = &row;
+          break;
+        }
+      }
+      if (stale) {
+        if (!serving || !pm) continue;
+        auto history = merge(parse_or_empty(obs.gtid_binlog_pos), parse_or_empty(obs.gtid_slave_pos));
+        if (!contained(m.id, history.to_string(), false)) continue;
+        act(Redirect{m.id, stale->connection_name, primary, pm->host, pm->port}, m.id);
+        emit(LogLevel::info, "redirecting",
+             {{"instance", m.id},
+              {"from", stale->master_host + ":" + std::to_string(stale->master_port)},
+              {"to", primary}});
+        continue;
+      }
+      if (!obs.read_only && !is_replicating(obs)) {
+        if (notice("writable:" + m.id, "")) {
+          emit(LogLevel::warn, "unexpected_writable",
+               {{"instance", m.id},
+                {"primary", primary},
+                {"published", "not as primary"},
+                {"action", "it is writable and not replicating but is not the primary; make it a replica of " +
+                               primary + " or set read_only=1"}});
+        }
+      } else {
+        forget("writable:" + m.id);
+      }
+    }
+  }
+
+  void learn_lineage() {
+    if (!primary_serving() || !answering(ps().primary)) return;
+    const auto& obs = last(ps().primary);
+    s().lineage = merge(s().lineage, parse_or_empty(obs.gtid_current_pos));
+    s().lineage = merge(s().lineage, parse_or_empty(obs.gtid_binlog_pos));
+  }
+
+  // ---- outputs
+
+  InstanceRole role_of(const FailoverMember& m, bool serving) {
+    InstanceRole r;
+    bool is_up = up(m.id);
+    r.health = is_up ? Health::warning : Health::critical;
+    if (ps().is_fenced(m.id)) {
+      r.role = Role::fenced;
+      return r;
+    }
+    if (!is_up) return r;
+    const auto& obs = last(m.id);
+    if (m.id == ps().primary) {
+      if (serving) r = {Role::primary, Health::passing};
+      return r;
+    }
+    if (!serving) return r;
+    const auto* row = row_to(obs, ps().primary);
+    if (!row || !row->io_running() || !row->sql_running || row->last_io_errno != 0 || row->last_sql_errno != 0) {
+      return r;
+    }
+    if (settings_.max_replica_lag) {
+      auto limit = std::chrono::duration_cast<std::chrono::seconds>(*settings_.max_replica_lag).count();
+      if (!row->seconds_behind_master || *row->seconds_behind_master > limit) return r;
+    }
+    return {Role::replica, Health::passing};
+  }
+
+  void publish_roles() {
+    bool serving = primary_serving();
+    for (const auto& m : members_) {
+      auto r = role_of(m, serving);
+      d_.roles[m.id] = r;
+      auto& t = track(m.id);
+      bool first = !t.published_once;
+      if ((first && (r.role != Role::none)) || (!first && !(t.published == r))) {
+        emit(LogLevel::info, "role_changed",
+             {{"instance", m.id},
+              {"from", first ? "-" : std::string(to_string(t.published.role))},
+              {"to", std::string(to_string(r.role))},
+              {"health", std::string(to_string(r.health))}});
+      }
+      t.published = r;
+      t.published_once = true;
+    }
+  }
+
+  void probe_delays() {
+    for (const auto& m : members_) {
+      const auto& t = track(m.id);
+      bool suspect =
+          m.id == ps().primary && t.consecutive_failures >= 1 && t.consecutive_failures < settings_.failcount;
+      d_.next_probe_in[m.id] = suspect ? settings_.recheck_interval : settings_.interval;
+    }
+  }
+
+  const FailoverSettings& settings_;
+  const std::vector<FailoverMember>& members_;
+  const DeciderInput& in_;
+  Decision d_;
+};
+
+bool needs_quotes(std::string_view v) {
+  if (v.empty()) return true;
+  return std::ranges::any_of(
+      v, [](char c) { return c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20; });
+}
+
+}  // namespace
+
+std::string_view action_name(const ActionBody& body) {
+  struct Name {
+    std::string_view operator()(const WaitRelayLog&) const { return "wait_relay_log"; }
+    std::string_view operator()(const Promote&) const { return "promote"; }
+    std::string_view operator()(const PersistState&) const { return "persist_state"; }
+    std::string_view operator()(const Redirect&) const { return "redirect"; }
+    std::string_view operator()(const Fence&) const { return "fence"; }
+    std::string_view operator()(const Rejoin&) const { return "rejoin"; }
+  };
+  return std::visit(Name{}, body);
+}
+
+std::string action_target(const ActionBody& body) {
+  struct Target {
+    std::string operator()(const WaitRelayLog& a) const { return a.instance; }
+    std::string operator()(const Promote& a) const { return a.instance; }
+    std::string operator()(const PersistState& a) const { return a.state.primary; }
+    std::string operator()(const Redirect& a) const { return a.instance; }
+    std::string operator()(const Fence& a) const { return a.instance; }
+    std::string operator()(const Rejoin& a) const { return a.instance; }
+  };
+  return std::visit(Target{}, body);
+}
+
+std::string LogEvent::field(std::string_view key) const {
+  for (const auto& [k, v] : fields)
+    if (k == key) return v;
+  return {};
+}
+
+std::string format(const LogEvent& event) {
+  std::string out = "event=" + event.name;
+  for (const auto& [key, value] : event.fields) {
+    out += ' ';
+    out += key;
+    out += '=';
+    if (!needs_quotes(value)) {
+      out += value;
+      continue;
+    }
+    out += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        out += ' ';
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  return out;
+}
+
+DeciderState DeciderState::from_persistent(FailoverState persistent) {
+  DeciderState s;
+  s.lineage = parse_or_empty(persistent.gtid_lineage);
+  if (persistent.promoting && !persistent.primary.empty()) {
+    Promotion promo;
+    promo.phase = Promotion::Phase::promoting;
+    promo.candidate = persistent.promoting->candidate;
+    promo.old_primary = persistent.promoting->old_primary;
+    s.promotion = promo;
+  }
+  s.persistent = std::move(persistent);
+  return s;
+}
+
+std::map<std::string, Role> Decision::role_map() const {
+  std::map<std::string, Role> out;
+  for (const auto& [id, r] : roles) out[id] = r.role;
+  return out;
+}
+
+std::vector<FailoverMember> failover_members(const Config& config, const FailoverSettings& settings) {
+  std::vector<FailoverMember> out;
+  for (const auto& svc : config.services) {
+    if (!iequals(svc.name, settings.service)) continue;  // DNS names are case-insensitive
+    out.push_back(FailoverMember{svc.id, svc.address.empty() ? config.advertise_addr : svc.address, svc.port});
+  }
+  return out;
+}
+
+FailoverDecider::FailoverDecider(FailoverSettings settings, std::vector<FailoverMember> members)
+    : settings_(std::move(settings)), members_(std::move(members)) {
+  settings_.failcount = std::max(settings_.failcount, 1);
+}
+
+Decision FailoverDecider::decide(const DeciderState& state, const DeciderInput& input) const {
+  return Step(settings_, members_, state, input).run();
+}
+
+}  // namespace failoverdns

@@ -38,6 +38,7 @@ class DnsServer {
   // The ports actually bound (useful with port 0 in tests).
   int udp_port() const;
   int tcp_port() const;
+  std::size_t worker_count() const;
 
   struct Impl;
 

@@ -1,0 +1,31 @@
+// Everything that watches the backends for one configuration: Consul-style
+// health checks of plain services, and one FailoverController per service
+// under "failover". Built from a Config, started once, stopped before a
+// reload builds the next one. Control-plane thread only.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "failoverdns/config.hpp"
+#include "failoverdns/live_catalog.hpp"
+
+namespace failoverdns {
+
+class CheckSet {
+ public:
+  CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalog& catalog);
+  ~CheckSet();
+  CheckSet(CheckSet&&) noexcept;
+
+  void start();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace failoverdns

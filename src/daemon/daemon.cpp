@@ -1,0 +1,138 @@
+#include <utility>  // before any Asio awaitable header on Boost 1.74
+
+#include "daemon/daemon.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/checks.hpp"
+#include "failoverdns/answer_table.hpp"
+#include "failoverdns/catalog.hpp"
+
+namespace failoverdns {
+namespace {
+
+std::uint32_t unix_now() {
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+bool same_listeners(const Config& a, const Config& b) {
+  return a.dns_addresses == b.dns_addresses && a.dns_port == b.dns_port && a.dns_workers == b.dns_workers;
+}
+
+}  // namespace
+
+struct Daemon::Checks {
+  explicit Checks(CheckSet set) : checks(std::move(set)) {}
+  CheckSet checks;
+};
+
+Daemon::Daemon(Config config, std::vector<ConfigSource> sources)
+    : config_(std::move(config)), sources_(std::move(sources)) {}
+
+Daemon::~Daemon() = default;
+
+void Daemon::publish(const Catalog& catalog) {
+  // The serial must grow with every change, also several in one second.
+  serial_ = std::max(unix_now(), serial_ + 1);
+  auto started = std::chrono::steady_clock::now();
+  std::shared_ptr<const AnswerTable> table;
+  try {
+    table = AnswerTable::compile(catalog, serial_);
+  } catch (const std::exception& e) {
+    // A self-check failed: a bug, but the answers being served stay valid.
+    spdlog::error("event=answers_not_published serial={} error=\"{}\"", serial_, e.what());
+    return;
+  }
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  if (answers_)
+    answers_->publish(table);
+  else
+    answers_ = std::make_unique<AnswerPublisher>(table);
+  spdlog::info("event=answers_published serial={} names={} compile_us={}", serial_, table->entry_count(),
+               took.count());
+}
+
+void Daemon::reload() {
+  spdlog::info("event=reload_started");
+  ConfigDiagnostics diagnostics;
+  auto next = load_config(sources_, diagnostics);
+  for (const auto& w : diagnostics.warnings) spdlog::warn("event=config_warning message=\"{}\"", w);
+  if (!next) {
+    for (const auto& e : diagnostics.errors) spdlog::error("event=config_error message=\"{}\"", e);
+    spdlog::error("event=reload_failed errors={} hint=\"the running configuration stays; fix the errors and send "
+                  "SIGHUP again\"",
+                  diagnostics.errors.size());
+    return;
+  }
+  if (!same_listeners(config_, *next))
+    spdlog::warn("event=reload_listeners_unchanged hint=\"addresses.dns, ports.dns and dns_workers take effect at "
+                 "the next restart\"");
+  stop_checks();
+  config_ = std::move(*next);
+  live_->replace_base(make_catalog(config_));
+  start_checks();
+  spdlog::info("event=reload_complete services={}", config_.services.size());
+}
+
+void Daemon::start_checks() {
+  checks_ = std::make_unique<Checks>(CheckSet(io_, config_, *live_));
+  checks_->checks.start();
+}
+
+void Daemon::stop_checks() {
+  if (checks_) checks_->checks.stop();
+  checks_.reset();
+}
+
+int Daemon::run() {
+  live_ = std::make_unique<LiveCatalog>(make_catalog(config_), [this](const Catalog& c) { publish(c); });
+  publish(live_->current());
+  if (!answers_) return 1;
+
+  if (config_.dns_port < 0) {
+    spdlog::info("event=dns_disabled reason=\"ports.dns is -1\"");
+  } else {
+    auto server = DnsServer::bind(DnsServerOptions::from(config_), *answers_);
+    if (!server) {
+      spdlog::error("event=not_started error=\"{}\"", server.error().message);
+      return 1;
+    }
+    dns_ = std::move(*server);
+    dns_->start();
+    spdlog::info("event=listening addresses=\"{}\" port={} protocols=udp,tcp workers={}",
+                 fmt::join(config_.dns_addresses, " "), dns_->udp_port(), dns_->worker_count());
+  }
+
+  start_checks();
+
+  boost::asio::signal_set stop_signals(io_, SIGINT, SIGTERM);
+  stop_signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("event=stopping signal={}", signal);
+    stop_checks();
+    io_.stop();
+  });
+  boost::asio::signal_set reload_signal(io_, SIGHUP);
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reload();
+      wait_reload();
+    });
+  };
+  wait_reload();
+
+  io_.run();
+  if (dns_) dns_->stop();
+  spdlog::info("event=stopped");
+  return 0;
+}
+
+}  // namespace failoverdns

@@ -1,0 +1,147 @@
+#include "failoverdns/dns_server.hpp"
+
+#include <sys/socket.h>
+
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "net/tcp_listener.hpp"
+#include "net/udp_listener.hpp"
+
+namespace failoverdns {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+namespace {
+
+std::string describe_bind_error(const std::string& where, const boost::system::error_code& ec, int port) {
+  if (ec == asio::error::access_denied)
+    return fmt::format("cannot listen on {}: port {} needs root or CAP_NET_BIND_SERVICE (or use ports.dns 8600 "
+                       "behind dnsmasq)",
+                       where, port);
+  if (ec == asio::error::address_in_use)
+    return fmt::format("cannot listen on {}: address in use — is Consul or another DNS server on it? change "
+                       "ports.dns or stop the other server",
+                       where);
+  if (ec == boost::system::errc::address_not_available)
+    return fmt::format("cannot listen on {}: no interface has this address; check addresses.dns", where);
+  return fmt::format("cannot listen on {}: {}", where, ec.message());
+}
+
+std::string where(const asio::ip::address& a, int port) {
+  return a.is_v6() ? fmt::format("[{}]:{}", a.to_string(), port) : fmt::format("{}:{}", a.to_string(), port);
+}
+
+template <class Socket, class Endpoint>
+bool open_and_bind(Socket& socket, const Endpoint& endpoint, bool reuse_port, boost::system::error_code& ec) {
+  socket.open(endpoint.protocol(), ec);
+  if (ec) return false;
+  if (endpoint.address().is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
+  socket.set_option(asio::socket_base::reuse_address(true), ec);
+  if (reuse_port) {
+    int one = 1;
+    if (::setsockopt(socket.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      ec.assign(errno, boost::system::system_category());
+      return false;
+    }
+  }
+  socket.bind(endpoint, ec);
+  return !ec;
+}
+
+}  // namespace
+
+DnsServerOptions DnsServerOptions::from(const Config& config) {
+  DnsServerOptions o;
+  o.addresses = config.dns_addresses;
+  o.port = config.dns_port;
+  o.workers = config.dns_workers;
+  o.tcp_idle_timeout = config.dns.tcp_idle_timeout;
+  o.tcp_max_connections = config.dns.tcp_max_connections;
+  return o;
+}
+
+struct DnsServer::Impl {
+  struct Worker {
+    asio::io_context io{1};
+    std::vector<std::unique_ptr<net::UdpListener>> udp;
+    std::thread thread;
+  };
+  std::vector<std::unique_ptr<Worker>> workers;
+  asio::io_context tcp_io{1};
+  std::vector<std::unique_ptr<net::TcpListener>> tcp;
+  std::thread tcp_thread;
+  int port = 0;
+  bool running = false;
+};
+
+DnsServer::DnsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+DnsServer::~DnsServer() { stop(); }
+
+Result<std::unique_ptr<DnsServer>> DnsServer::bind(const DnsServerOptions& options, AnswerPublisher& answers) {
+  auto impl = std::make_unique<Impl>();
+  int workers = options.workers > 0 ? options.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < workers; ++i) impl->workers.push_back(std::make_unique<Impl::Worker>());
+
+  int port = options.port;
+  for (const auto& text : options.addresses) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(text, ec);
+    if (ec) return fail(fmt::format("addresses.dns: \"{}\" is not an IP address", text));
+    // With port 0 the first socket picks a free port and every other one
+    // binds the same, so UDP and TCP share it as clients expect.
+    for (auto& worker : impl->workers) {
+      udp::socket socket(worker->io);
+      if (!open_and_bind(socket, udp::endpoint(address, static_cast<unsigned short>(port)), true, ec))
+        return fail(describe_bind_error(where(address, port) + "/udp", ec, port));
+      if (port == 0) port = socket.local_endpoint().port();
+      worker->udp.push_back(std::make_unique<net::UdpListener>(std::move(socket), answers));
+    }
+    tcp::acceptor acceptor(impl->tcp_io);
+    if (!open_and_bind(acceptor, tcp::endpoint(address, static_cast<unsigned short>(port)), false, ec))
+      return fail(describe_bind_error(where(address, port) + "/tcp", ec, port));
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail(describe_bind_error(where(address, port) + "/tcp", ec, port));
+    impl->tcp.push_back(std::make_unique<net::TcpListener>(
+        std::move(acceptor), answers, net::TcpLimits{options.tcp_idle_timeout, options.tcp_max_connections}));
+  }
+  impl->port = port;
+  return std::unique_ptr<DnsServer>(new DnsServer(std::move(impl)));
+}
+
+void DnsServer::start() {
+  if (impl_->running) return;
+  impl_->running = true;
+  for (auto& worker : impl_->workers) {
+    for (auto& l : worker->udp) l->start();
+    worker->thread = std::thread([w = worker.get()] { w->io.run(); });
+  }
+  for (auto& l : impl_->tcp) l->start();
+  impl_->tcp_thread = std::thread([this] { impl_->tcp_io.run(); });
+}
+
+void DnsServer::stop() {
+  if (!impl_ || !impl_->running) return;
+  impl_->running = false;
+  for (auto& worker : impl_->workers) worker->io.stop();
+  impl_->tcp_io.stop();
+  for (auto& worker : impl_->workers)
+    if (worker->thread.joinable()) worker->thread.join();
+  if (impl_->tcp_thread.joinable()) impl_->tcp_thread.join();
+}
+
+int DnsServer::udp_port() const { return impl_->port; }
+int DnsServer::tcp_port() const { return impl_->port; }
+
+std::size_t DnsServer::worker_count() const { return impl_->workers.size(); }
+
+}  // namespace failoverdns

@@ -1,0 +1,74 @@
+#include "net/udp_listener.hpp"
+
+#include <cerrno>
+#include <span>
+
+namespace failoverdns::net {
+
+UdpListener::UdpListener(boost::asio::ip::udp::socket socket, const AnswerPublisher& answers)
+    : socket_(std::move(socket)), reader_(answers), slots_(std::make_unique<std::array<Slot, batch>>()) {
+  socket_.non_blocking(true);
+  for (std::size_t i = 0; i < batch; ++i) {
+    Slot& s = (*slots_)[i];
+    s.in_iov = {s.query.data(), s.query.size()};
+    in_[i].msg_hdr.msg_iov = &s.in_iov;
+    in_[i].msg_hdr.msg_iovlen = 1;
+    out_[i].msg_hdr.msg_iovlen = 1;
+  }
+}
+
+void UdpListener::start() { arm(); }
+
+void UdpListener::arm() {
+  socket_.async_wait(boost::asio::ip::udp::socket::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: the server is stopping
+    drain();
+    arm();
+  });
+}
+
+void UdpListener::drain() noexcept {
+  const int fd = socket_.native_handle();
+  // A bounded number of batches per wake-up keeps the other sockets of this
+  // worker's io_context served under a flood.
+  for (int round = 0; round < 64; ++round) {
+    for (std::size_t i = 0; i < batch; ++i) {
+      Slot& s = (*slots_)[i];
+      in_[i].msg_hdr.msg_name = &s.peer;
+      in_[i].msg_hdr.msg_namelen = sizeof s.peer;
+      in_[i].msg_hdr.msg_flags = 0;
+    }
+    const int received = ::recvmmsg(fd, in_.data(), batch, MSG_DONTWAIT, nullptr);
+    if (received <= 0) return;  // EAGAIN (drained) or an error the next wake-up will see again
+
+    const AnswerTable& table = reader_.table();
+    unsigned replies = 0;
+    for (int i = 0; i < received; ++i) {
+      Slot& s = (*slots_)[static_cast<std::size_t>(i)];
+      std::span<const std::uint8_t> query(s.query.data(), in_[static_cast<std::size_t>(i)].msg_len);
+      QueryOutcome outcome = answer_query(table, query, s.response, Transport::udp, rotation_++);
+      if (outcome.action != QueryOutcome::Action::reply) continue;
+      s.out_iov = {s.response.data(), outcome.length};
+      msghdr& h = out_[replies].msg_hdr;
+      h.msg_name = &s.peer;
+      h.msg_namelen = in_[static_cast<std::size_t>(i)].msg_hdr.msg_namelen;
+      h.msg_iov = &s.out_iov;
+      ++replies;
+    }
+    unsigned sent = 0;
+    while (sent < replies) {
+      const int n = ::sendmmsg(fd, out_.data() + sent, replies - sent, MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<unsigned>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      // The send buffer is full or the peer is gone: UDP may lose an answer,
+      // and the client retries. Skip the datagram that failed.
+      ++sent;
+    }
+    if (static_cast<std::size_t>(received) < batch) return;
+  }
+}
+
+}  // namespace failoverdns::net

@@ -1,0 +1,52 @@
+// One SO_REUSEPORT UDP socket owned by one DNS worker: waits for
+// readability through Asio, then drains the socket with recvmmsg and
+// answers with one sendmmsg per batch. All buffers are allocated once here,
+// so answering allocates nothing.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "failoverdns/answer_publisher.hpp"
+
+namespace failoverdns::net {
+
+class UdpListener {
+ public:
+  static constexpr std::size_t batch = 32;
+  static constexpr std::size_t query_buffer = 4096;  // bigger queries are garbage anyway
+  static constexpr std::size_t response_buffer = 4096;
+
+  UdpListener(boost::asio::ip::udp::socket socket, const AnswerPublisher& answers);
+  UdpListener(const UdpListener&) = delete;
+  UdpListener& operator=(const UdpListener&) = delete;
+
+  void start();
+
+ private:
+  void arm();
+  void drain() noexcept;
+
+  boost::asio::ip::udp::socket socket_;
+  AnswerPublisher::Reader reader_;
+  std::uint32_t rotation_ = 0;
+
+  struct Slot {
+    std::array<std::uint8_t, query_buffer> query;
+    std::array<std::uint8_t, response_buffer> response;
+    sockaddr_storage peer;
+    iovec in_iov;
+    iovec out_iov;
+  };
+  std::unique_ptr<std::array<Slot, batch>> slots_;
+  std::array<mmsghdr, batch> in_{};
+  std::array<mmsghdr, batch> out_{};
+};
+
+}  // namespace failoverdns::net

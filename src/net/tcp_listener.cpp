@@ -27,15 +27,18 @@ namespace {
 asio::awaitable<bool> read_within(tcp::socket& socket, asio::steady_timer& timer, std::span<std::uint8_t> buffer,
                                   std::chrono::milliseconds timeout) {
   timer.expires_after(timeout);
-  timer.async_wait([&socket](const boost::system::error_code& ec) {
-    if (!ec) {
-      boost::system::error_code ignored;
-      socket.close(ignored);
-    }
+  // The handler may already be queued when the read completes: then it must
+  // neither close a socket that moved on nor touch a finished connection.
+  auto armed = std::make_shared<bool>(true);
+  timer.async_wait([&socket, armed](const boost::system::error_code& ec) {
+    if (ec || !*armed) return;
+    boost::system::error_code ignored;
+    socket.close(ignored);
   });
   boost::system::error_code ec;
   std::size_t n = co_await asio::async_read(socket, asio::buffer(buffer.data(), buffer.size()),
                                             asio::redirect_error(asio::use_awaitable, ec));
+  *armed = false;
   timer.cancel();
   co_return !ec && n == buffer.size();
 }

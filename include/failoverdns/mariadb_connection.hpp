@@ -1,0 +1,72 @@
+// An asynchronous MariaDB client connection for the control plane, built on
+// libmariadb's non-blocking API (mysql_*_start/_cont) driven by Asio waits
+// on the connection's socket. Every call has a deadline; when it passes the
+// socket is shut down, so a frozen server (SIGSTOP) stalls nothing else.
+// Not thread-safe: one coroutine uses a connection at a time.
+#pragma once
+
+#include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "failoverdns/error.hpp"
+
+namespace failoverdns {
+
+struct MariadbEndpoint {
+  std::string host;
+  std::uint16_t port = 3306;
+  std::string user;
+  std::string password;
+};
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+
+  // The value of `column` in row `row`; nullopt for NULL, a missing row or column.
+  std::optional<std::string> value(std::size_t row, std::string_view column) const;
+};
+
+class MariadbConnection {
+ public:
+  using Deadline = std::chrono::steady_clock::time_point;
+
+  static boost::asio::awaitable<Result<std::unique_ptr<MariadbConnection>>> connect(
+      boost::asio::any_io_executor executor, MariadbEndpoint endpoint, Deadline deadline);
+
+  ~MariadbConnection();  // no network round-trip: safe with a frozen server
+  MariadbConnection(const MariadbConnection&) = delete;
+  MariadbConnection& operator=(const MariadbConnection&) = delete;
+
+  // One statement; its result set if it has one. After an error or a
+  // timeout the connection is broken (usable() is false): drop it.
+  boost::asio::awaitable<Result<QueryResult>> query(std::string_view sql, Deadline deadline);
+
+  // Statements in order, stopping at the first error; the last one's result.
+  boost::asio::awaitable<Result<QueryResult>> execute(const std::vector<std::string>& statements, Deadline deadline);
+
+  bool usable() const { return usable_; }
+  const MariadbEndpoint& endpoint() const { return endpoint_; }
+
+  struct Handle;
+
+ private:
+  MariadbConnection(boost::asio::any_io_executor executor, MariadbEndpoint endpoint, std::unique_ptr<Handle> handle);
+
+  boost::asio::any_io_executor executor_;
+  MariadbEndpoint endpoint_;
+  std::unique_ptr<Handle> handle_;
+  bool usable_ = true;
+};
+
+}  // namespace failoverdns

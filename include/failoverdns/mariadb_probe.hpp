@@ -1,0 +1,42 @@
+// One MariaDB probe: what the failover decider needs to know of one
+// instance (liveness, read_only, GTID positions, replication status), read
+// over a pooled connection within one deadline. A failure of any kind is an
+// Observation with reachable == false and the reason, never an exception.
+#pragma once
+
+#include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "failoverdns/duration.hpp"
+#include "failoverdns/mariadb_connection.hpp"
+#include "failoverdns/observation.hpp"
+
+namespace failoverdns {
+
+class MariadbProbe {
+ public:
+  MariadbProbe(std::string instance_id, MariadbEndpoint endpoint);
+
+  // Reuses the connection of the previous probe when it is still good;
+  // drops it on any error, so the next probe connects afresh.
+  boost::asio::awaitable<Observation> observe(boost::asio::any_io_executor executor, Milliseconds timeout);
+
+  const std::string& instance_id() const { return instance_id_; }
+  const MariadbEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  std::string instance_id_;
+  MariadbEndpoint endpoint_;
+  std::unique_ptr<MariadbConnection> connection_;
+};
+
+// Parsing of what the server said; public for the unit tests. Values come
+// from the network: anything unexpected parses as "not running"/0.
+Observation observation_from(std::string instance_id, const QueryResult& variables, const QueryResult& replicas);
+
+}  // namespace failoverdns

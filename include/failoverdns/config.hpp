@@ -122,6 +122,10 @@ struct Config {
   std::vector<FailoverSettings> failover;
 
   std::vector<std::filesystem::path> files;  // every file read, in merge order
+
+  // The failover settings of `service` (names compare case-insensitively,
+  // as DNS does), or nullptr when it is not under failover.
+  const FailoverSettings* failover_for(std::string_view service) const;
 };
 
 struct ConfigSource {

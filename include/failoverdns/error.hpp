@@ -9,6 +9,7 @@ namespace failoverdns {
 
 struct Error {
   std::string message;
+  int code = 0;  // the peer's error number where it gave one (e.g. MariaDB's), else 0
 };
 
 template <class T>

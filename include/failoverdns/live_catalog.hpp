@@ -28,12 +28,28 @@ class LiveCatalog {
 
   const Catalog& current() const { return catalog_; }
 
+  // Changes made while a Batch lives reach the listener once, when the last
+  // Batch ends: one decision (several roles and healths) is one publication,
+  // never a half-applied one.
+  class Batch {
+   public:
+    explicit Batch(LiveCatalog& catalog) : catalog_(catalog) { ++catalog_.batches_; }
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+   private:
+    LiveCatalog& catalog_;
+  };
+
  private:
   Instance* find(std::string_view instance_id);
   void changed();
 
   Catalog catalog_;
   Listener on_change_;
+  int batches_ = 0;
+  bool pending_ = false;
 };
 
 }  // namespace failoverdns

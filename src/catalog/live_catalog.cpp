@@ -11,7 +11,16 @@ Instance* LiveCatalog::find(std::string_view instance_id) {
 }
 
 void LiveCatalog::changed() {
+  if (batches_ > 0) {
+    pending_ = true;
+    return;
+  }
+  pending_ = false;
   if (on_change_) on_change_(catalog_);
+}
+
+LiveCatalog::Batch::~Batch() {
+  if (--catalog_.batches_ == 0 && catalog_.pending_) catalog_.changed();
 }
 
 bool LiveCatalog::set_health(std::string_view instance_id, Health health) {

@@ -1,19 +1,57 @@
+#include <utility>  // before any Asio awaitable header on Boost 1.74
+
 #include "daemon/checks.hpp"
+
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "failoverdns/failover_controller.hpp"
+#include "failoverdns/failover_decider.hpp"
+#include "failoverdns/health_monitor.hpp"
 
 namespace failoverdns {
 
 struct CheckSet::Impl {
-  boost::asio::io_context& io;
-  const Config& config;
-  LiveCatalog& catalog;
+  std::vector<std::shared_ptr<FailoverController>> failover;
+  std::unique_ptr<HealthMonitor> health;
 };
 
 CheckSet::CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalog& catalog)
-    : impl_(std::make_unique<Impl>(Impl{io, config, catalog})) {}
-CheckSet::~CheckSet() = default;
+    : impl_(std::make_unique<Impl>()) {
+  for (const auto& settings : config.failover) {
+    auto members = failover_members(config, settings);
+    for (const auto& s : config.services) {
+      bool scripted = false;
+      for (const auto& c : s.checks) scripted |= c.kind == CheckKind::script;
+      // The seed's script promotes replicas by itself: running it next to
+      // our failover would be two cooks, and split brain.
+      if (scripted && config.failover_for(s.name) == &settings)
+        spdlog::warn("event=script_checks_not_run service={} instance={} reason=\"the service is under failover; "
+                     "failoverdns probes it and decides roles itself\"",
+                     settings.service, s.id);
+    }
+    auto controller = FailoverController::create(io, settings, std::move(members), catalog);
+    // A state file we cannot read must stop start-up: guessing the primary
+    // could publish the wrong one.
+    if (!controller) throw std::runtime_error(controller.error().message);
+    impl_->failover.push_back(std::move(*controller));
+  }
+  impl_->health = std::make_unique<HealthMonitor>(io, config, catalog);
+}
+
+CheckSet::~CheckSet() { stop(); }
 CheckSet::CheckSet(CheckSet&&) noexcept = default;
 
-void CheckSet::start() {}
-void CheckSet::stop() {}
+void CheckSet::start() {
+  for (auto& f : impl_->failover) f->start();
+  impl_->health->start();
+}
+
+void CheckSet::stop() {
+  if (!impl_) return;
+  for (auto& f : impl_->failover) f->stop();
+  if (impl_->health) impl_->health->stop();
+}
 
 }  // namespace failoverdns

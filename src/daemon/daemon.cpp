@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <stdexcept>
 
 #include <boost/asio/signal_set.hpp>
@@ -74,16 +75,32 @@ void Daemon::reload() {
   if (!same_listeners(config_, *next))
     spdlog::warn("event=reload_listeners_unchanged hint=\"addresses.dns, ports.dns and dns_workers take effect at "
                  "the next restart\"");
+  // Build the new checks first: if one cannot start (an unreadable state
+  // file), the running configuration stays, as for a parse error.
+  std::unique_ptr<Checks> checks;
+  try {
+    checks = std::make_unique<Checks>(CheckSet(io_, *next, *live_));
+  } catch (const std::exception& e) {
+    spdlog::error("event=reload_failed error=\"{}\" hint=\"the running configuration stays\"", e.what());
+    return;
+  }
   stop_checks();
   config_ = std::move(*next);
   live_->replace_base(make_catalog(config_));
-  start_checks();
+  checks_ = std::move(checks);
+  checks_->checks.start();
   spdlog::info("event=reload_complete services={}", config_.services.size());
 }
 
-void Daemon::start_checks() {
-  checks_ = std::make_unique<Checks>(CheckSet(io_, config_, *live_));
+bool Daemon::start_checks() {
+  try {
+    checks_ = std::make_unique<Checks>(CheckSet(io_, config_, *live_));
+  } catch (const std::exception& e) {
+    spdlog::error("event=not_started error=\"{}\"", e.what());
+    return false;
+  }
   checks_->checks.start();
+  return true;
 }
 
 void Daemon::stop_checks() {
@@ -92,6 +109,8 @@ void Daemon::stop_checks() {
 }
 
 int Daemon::run() {
+  // A peer that hangs up must not kill the daemon; writes report EPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   live_ = std::make_unique<LiveCatalog>(make_catalog(config_), [this](const Catalog& c) { publish(c); });
   publish(live_->current());
   if (!answers_) return 1;
@@ -110,7 +129,7 @@ int Daemon::run() {
                  fmt::join(config_.dns_addresses, " "), dns_->udp_port(), dns_->worker_count());
   }
 
-  start_checks();
+  if (!start_checks()) return 1;
 
   boost::asio::signal_set stop_signals(io_, SIGINT, SIGTERM);
   stop_signals.async_wait([this](const boost::system::error_code& ec, int signal) {

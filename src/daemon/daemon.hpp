@@ -28,7 +28,7 @@ class Daemon {
  private:
   void publish(const Catalog& catalog);
   void reload();
-  void start_checks();
+  bool start_checks();  // false: logged, the daemon must not start
   void stop_checks();
 
   boost::asio::io_context io_{1};

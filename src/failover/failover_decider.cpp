@@ -1011,7 +1011,8 @@ std::vector<FailoverMember> failover_members(const Config& config, const Failove
   std::vector<FailoverMember> out;
   for (const auto& svc : config.services) {
     if (!iequals(svc.name, settings.service)) continue;  // DNS names are case-insensitive
-    out.push_back(FailoverMember{svc.id, svc.address.empty() ? config.advertise_addr : svc.address, svc.port});
+    out.push_back(FailoverMember{svc.id, svc.address.empty() ? config.advertise_addr : svc.address,
+                                  svc.port ? svc.port : std::uint16_t{3306}});
   }
   return out;
 }

@@ -134,7 +134,8 @@ asio::awaitable<Result<std::unique_ptr<MariadbConnection>>> MariadbConnection::c
     if (!ready) co_return fail(timed_out("connect to", endpoint));
     status = mysql_real_connect_cont(&connected, mysql, ready);
   }
-  if (!connected) co_return fail(describe(mysql, "connect to", endpoint));
+  if (!connected)
+    co_return std::unexpected(Error{describe(mysql, "connect to", endpoint), static_cast<int>(mysql_errno(mysql))});
   co_return std::unique_ptr<MariadbConnection>(
       new MariadbConnection(std::move(executor), std::move(endpoint), std::move(handle)));
 }

@@ -60,3 +60,26 @@ TEST_CASE("LiveCatalog keeps health and roles across a reload") {
   CHECK(live.current().instances[1].address == *IpAddress::parse("127.0.0.13"));
   CHECK(live.current().instances[0].role == Role::primary);
 }
+
+TEST_CASE("LiveCatalog::Batch publishes a decision once, with all of it") {
+  int calls = 0;
+  Catalog seen;
+  LiveCatalog live(pair_catalog(), [&](const Catalog& c) {
+    ++calls;
+    seen = c;
+  });
+  {
+    LiveCatalog::Batch outer(live);
+    live.set_roles("mysql", {{"node1", Role::fenced}, {"node2", Role::primary}});
+    {
+      LiveCatalog::Batch inner(live);
+      live.set_health("node1", Health::critical);
+    }
+    CHECK(calls == 0);
+  }
+  CHECK(calls == 1);
+  CHECK(seen.instances[0].health == Health::critical);
+  CHECK(seen.instances[1].role == Role::primary);
+  { LiveCatalog::Batch nothing(live); }
+  CHECK(calls == 1);
+}

@@ -1,0 +1,41 @@
+// Runs failover for one service: probes every instance (MariadbProbe) on
+// the schedule the decider asks for, feeds observations and action results
+// to the pure FailoverDecider, executes its actions (SQL with deadlines, the
+// state file), logs its events, and writes roles and health into the
+// LiveCatalog. All on the control-plane io_context; nothing here blocks on
+// the network.
+#pragma once
+
+#include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
+
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "failoverdns/config.hpp"
+#include "failoverdns/failover_decider.hpp"
+#include "failoverdns/live_catalog.hpp"
+
+namespace failoverdns {
+
+class FailoverController {
+ public:
+  // Reads the state file; an unreadable or corrupt one is an error (the
+  // message says what to do) rather than a guess about who is primary.
+  static Result<std::shared_ptr<FailoverController>> create(boost::asio::io_context& io, FailoverSettings settings,
+                                                            std::vector<FailoverMember> members,
+                                                            LiveCatalog& catalog);
+
+  void start();
+  void stop();  // probes and actions in flight end by their deadlines
+
+  struct Impl;
+  explicit FailoverController(std::unique_ptr<Impl> impl);
+  ~FailoverController();
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace failoverdns

@@ -1,0 +1,46 @@
+// Consul-style health checks of services that are not under failover:
+// script/args (exit 0 passing, 1 warning, else critical), tcp (connects),
+// mariadb (the server answers the protocol handshake), each with a timeout,
+// and Consul's hysteresis. Run on the control-plane io_context.
+#pragma once
+
+#include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
+
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "failoverdns/catalog.hpp"
+#include "failoverdns/config.hpp"
+
+namespace failoverdns {
+
+struct CheckResult {
+  Health health = Health::critical;
+  std::string output;  // what the check said, for the log (at most 4 KiB)
+};
+
+// One run of `check` against an instance at `address:port`.
+boost::asio::awaitable<CheckResult> run_check(boost::asio::any_io_executor executor, const CheckDefinition& check,
+                                              const std::string& address, std::uint16_t port);
+
+// Consul's success_before_passing / failures_before_critical: a status
+// changes only after that many consecutive results in its favour. The very
+// first result sets the status directly.
+class Hysteresis {
+ public:
+  Hysteresis(int success_before_passing, int failures_before_critical);
+  Health update(Health result);
+  Health current() const { return current_; }
+
+ private:
+  int success_before_passing_;
+  int failures_before_critical_;
+  bool first_ = true;
+  Health current_ = Health::passing;
+  int successes_ = 0;
+  int failures_ = 0;
+};
+
+}  // namespace failoverdns

@@ -1,0 +1,72 @@
+#include "failover/action_sql.hpp"
+
+#include <fmt/format.h>
+
+namespace failoverdns {
+namespace {
+
+std::string connection(std::string_view name) { return name.empty() ? "" : " " + sql_quote(name); }
+
+// Seconds with millisecond precision, as MASTER_HEARTBEAT_PERIOD and
+// MASTER_GTID_WAIT take them.
+std::string seconds(std::chrono::milliseconds d) { return fmt::format("{:.3f}", static_cast<double>(d.count()) / 1000.0); }
+
+std::vector<std::string> point_at(std::string_view connection_name, std::string_view host, std::uint16_t port,
+                                  std::string_view use_gtid, const ReplicationCredentials& c) {
+  auto conn = connection(connection_name);
+  return {
+      fmt::format("STOP SLAVE{}", conn),
+      fmt::format("CHANGE MASTER{} TO MASTER_HOST={}, MASTER_PORT={}, MASTER_USER={}, MASTER_PASSWORD={}, "
+                  "MASTER_USE_GTID={}, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD={}",
+                  conn, sql_quote(host), port, sql_quote(c.user), sql_quote(c.password), use_gtid,
+                  seconds(c.heartbeat)),
+      fmt::format("START SLAVE{}", conn),
+  };
+}
+
+}  // namespace
+
+std::string sql_quote(std::string_view text) {
+  std::string out = "'";
+  for (char ch : text) {
+    switch (ch) {
+      case '\'': out += "\\'"; break;
+      case '\\': out += "\\\\"; break;
+      case '\0': out += "\\0"; break;
+      default: out += ch;
+    }
+  }
+  return out + "'";
+}
+
+std::string wait_relay_log_sql(const WaitRelayLog& a) {
+  // The SQL thread must run to apply the relay log; START is a no-op if it does.
+  if (!a.gtid.empty()) return fmt::format("SELECT MASTER_GTID_WAIT({}, {})", sql_quote(a.gtid), seconds(a.timeout));
+  return fmt::format("SELECT MASTER_POS_WAIT({}, {}, {}{})", sql_quote(a.master_log_file), a.read_master_log_pos,
+                     seconds(a.timeout), a.connection_name.empty() ? "" : ", " + sql_quote(a.connection_name));
+}
+
+std::vector<std::string> promote_sql() {
+  // Idempotent: on a server that is already primary each is a no-op.
+  return {"STOP ALL SLAVES", "RESET SLAVE ALL", "SET GLOBAL read_only=0"};
+}
+
+std::vector<std::string> promotion_coordinates_sql() {
+  return {"SHOW MASTER STATUS", "SELECT @@gtid_binlog_pos"};
+}
+
+std::vector<std::string> redirect_sql(const Redirect& a, const ReplicationCredentials& c) {
+  return point_at(a.connection_name, a.host, a.port, "slave_pos", c);
+}
+
+std::vector<std::string> rejoin_sql(const Rejoin& a, const ReplicationCredentials& c) {
+  // A former primary's own writes are in its binlog, not in gtid_slave_pos:
+  // current_pos starts it after them.
+  auto sql = point_at("", a.host, a.port, "current_pos", c);
+  sql.insert(sql.begin(), "SET GLOBAL read_only=1");
+  return sql;
+}
+
+std::vector<std::string> fence_sql() { return {"SET GLOBAL read_only=1"}; }
+
+}  // namespace failoverdns

@@ -1,0 +1,39 @@
+// The SQL each failover action runs, as pure functions so the exact
+// statements (and their quoting of untrusted names and passwords) are
+// unit-tested without a server. The executor sends them in order and stops
+// at the first error.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "failoverdns/failover_decider.hpp"
+
+namespace failoverdns {
+
+struct ReplicationCredentials {
+  std::string user;
+  std::string password;
+  std::chrono::milliseconds heartbeat{1000};  // MASTER_HEARTBEAT_PERIOD
+};
+
+// A MariaDB string literal: quotes, backslashes and NULs escaped.
+std::string sql_quote(std::string_view text);
+
+// WaitRelayLog: the single statement whose result says whether the
+// candidate applied what it received (0 = yes, -1 = timed out, NULL = error).
+std::string wait_relay_log_sql(const WaitRelayLog& action);
+
+// Promote: the statements up to and including read_only=0; the coordinates
+// come from promotion_coordinates_sql() afterwards.
+std::vector<std::string> promote_sql();
+// Two queries: SHOW MASTER STATUS (File, Position), then @@gtid_binlog_pos.
+std::vector<std::string> promotion_coordinates_sql();
+
+std::vector<std::string> redirect_sql(const Redirect& action, const ReplicationCredentials& credentials);
+std::vector<std::string> rejoin_sql(const Rejoin& action, const ReplicationCredentials& credentials);
+std::vector<std::string> fence_sql();
+
+}  // namespace failoverdns

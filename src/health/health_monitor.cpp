@@ -1,0 +1,86 @@
+#include "failoverdns/health_monitor.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "failoverdns/health_check.hpp"
+
+namespace failoverdns {
+namespace asio = boost::asio;
+
+struct HealthMonitor::Impl {
+  struct Check {
+    std::string instance;
+    std::string service;
+    std::string address;
+    std::uint16_t port;
+    CheckDefinition definition;
+    Hysteresis hysteresis;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+
+  asio::io_context& io;
+  LiveCatalog& catalog;
+  std::vector<Check> checks;
+  bool stopped = false;
+
+  // An instance is as healthy as its worst check.
+  void publish(const std::string& instance) {
+    Health worst = Health::passing;
+    for (const auto& c : checks)
+      if (c.instance == instance) worst = std::max(worst, c.hysteresis.current());
+    catalog.set_health(instance, worst);
+  }
+
+  static asio::awaitable<void> loop(std::shared_ptr<Impl> self, std::size_t index) {
+    while (!self->stopped) {
+      Check& c = self->checks[index];
+      auto started = std::chrono::steady_clock::now();
+      CheckResult result = co_await run_check(self->io.get_executor(), c.definition, c.address, c.port);
+      if (self->stopped) break;
+      Health before = c.hysteresis.current();
+      Health after = c.hysteresis.update(result.health);
+      if (after != before || result.health != after)
+        spdlog::log(after == Health::passing ? spdlog::level::info : spdlog::level::warn,
+                    "event=check service={} instance={} check=\"{}\" result={} status={} output=\"{}\"", c.service,
+                    c.instance, c.definition.name.empty() ? c.definition.id : c.definition.name,
+                    to_string(result.health), to_string(after), result.output.substr(0, 200));
+      self->publish(c.instance);
+      c.timer->expires_at(started + c.definition.interval);
+      boost::system::error_code ec;
+      co_await c.timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+};
+
+HealthMonitor::HealthMonitor(asio::io_context& io, const Config& config, LiveCatalog& catalog)
+    : impl_(std::make_shared<Impl>(Impl{io, catalog, {}, false})) {
+  for (const auto& s : config.services) {
+    if (config.failover_for(s.name)) continue;  // the FailoverController owns those instances' health
+    for (const auto& c : s.checks) {
+      impl_->checks.push_back(Impl::Check{s.id, s.name, s.address.empty() ? config.advertise_addr : s.address, s.port,
+                                          c, Hysteresis(c.success_before_passing, c.failures_before_critical),
+                                          std::make_unique<asio::steady_timer>(io)});
+    }
+  }
+}
+
+HealthMonitor::~HealthMonitor() { stop(); }
+
+void HealthMonitor::start() {
+  for (std::size_t i = 0; i < impl_->checks.size(); ++i)
+    asio::co_spawn(impl_->io, Impl::loop(impl_, i), asio::detached);
+  if (!impl_->checks.empty()) spdlog::info("event=health_checks_started checks={}", impl_->checks.size());
+}
+
+void HealthMonitor::stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  for (auto& c : impl_->checks) c.timer->cancel();
+}
+
+}  // namespace failoverdns

@@ -8,74 +8,10 @@
 #     listed under replica.mysql; a row written on node2 reaches it
 #   kill -9 node2 -> the name moves back to node1 (cooldown does not block:
 #     the new primary is dead and a healthy candidate exists)
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-src=${FAILOVERDNS_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
-daemon=${FAILOVERDNS:-$src/build-asan/failoverdns}
-work=$(mktemp -d /tmp/fdns-seed.XXXXXX)
-dir=$work/cluster
-log=$work/failoverdns.log
-pid=
-cluster() { "$src/tools/cluster" "$@" --dir "$dir"; }
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  cluster down >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  echo "--- failoverdns log (tail) ---" >&2
-  tail -40 "$log" >&2 || true
-  exit 1
-}
-checks=0
-ok() { checks=$((checks + 1)); echo "ok: $*"; }
-
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ask() { dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$@" 2>/dev/null | sort | paste -sd' ' -; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# wait_for NAME EXPECTED SECONDS: poll until the answer is EXPECTED; prints ms taken.
-wait_for() {
-  local start deadline
-  start=$(now_ms)
-  deadline=$((start + $3 * 1000))
-  while [ "$(ask "$1")" != "$2" ]; do
-    [ "$(now_ms)" -lt "$deadline" ] || fail "$1 answered '$(ask "$1")', expected '$2' within $3 s"
-    sleep 0.05
-  done
-  echo $(($(now_ms) - start))
-}
-# poll_sql NODE SQL EXPECTED SECONDS
-poll_sql() {
-  local deadline=$(( $(now_ms) + $4 * 1000 )) got
-  while got=$(cluster sql "$1" "$2" 2>/dev/null | paste -sd' ' -); [ "$got" != "$3" ]; do
-    [ "$(now_ms)" -lt "$deadline" ] || fail "node$1: '$2' gave '$got', expected '$3' within $4 s"
-    sleep 0.1
-  done
-}
-
-cluster up 2 >/dev/null
-cat >"$work/config.json" <<EOF
-{
-  "datacenter": "dc1", "node_name": "test",
-  "addresses": {"dns": "127.0.0.1"}, "ports": {"dns": $port},
-  "services": [
-    {"id": "node1", "name": "mysql", "tags": ["master"], "address": "127.0.0.11", "port": 3306},
-    {"id": "node2", "name": "mysql", "tags": ["master"], "address": "127.0.0.12", "port": 3306}
-  ],
-  "failover": {"mysql": {
-    "user": "failoverdns", "password_file": "$dir/probe.pass",
-    "replication_user": "slave", "replication_password_file": "$dir/repl.pass",
-    "interval": "1s", "timeout": "1s", "failcount": 3, "recheck_interval": "200ms",
-    "cooldown": "60s", "state_file": "$work/mysql.state"
-  }}
-}
-EOF
-"$daemon" -config-file "$work/config.json" >"$log" 2>&1 &
-pid=$!
-
-wait_for mysql.service.consul 127.0.0.11 15 >/dev/null
+# The seed's mysql.json tags both instances "master": roles must win.
+service_extra='"tags": ["master"]'
+source "$(dirname "$0")/scenario_lib.sh"
+scenario_start
 ok "node1 is the primary: mysql.service.consul -> 127.0.0.11"
 [ "$(ask master.mysql.service.consul)" = 127.0.0.11 ] || fail "master tag should follow the role"
 wait_for replica.mysql.service.consul 127.0.0.12 10 >/dev/null
@@ -86,7 +22,6 @@ write() { mariadb -h "$(ask mysql.service.consul)" -u app -p"$app_pass" --connec
 [ "$(write "INSERT INTO t (v) VALUES ('plan-1'); SELECT @@server_id")" = 1 ] || fail "write did not land on node1"
 ok "a client write through the name lands on node1"
 
-started=$(now_ms)
 cluster kill 1 >/dev/null
 ms=$(wait_for mysql.service.consul 127.0.0.12 8)
 # interval + (failcount-1) * recheck + timeout, plus promotion and margin.
@@ -112,8 +47,7 @@ cluster start 1 >/dev/null
 poll_sql 1 "SELECT @@read_only" 1 10
 ok "node1 is back and fenced read-only"
 wait_for replica.mysql.service.consul 127.0.0.11 15 >/dev/null
-replication=$(mariadb --socket="$dir/node1/mysqld.sock" -u root -e 'SHOW SLAVE STATUS\G' | awk '/^ *(Master_Host|Slave_IO_Running|Slave_SQL_Running):/ {print $2}' | paste -sd' ' -)
-[ "$replication" = "127.0.0.12 Yes Yes" ] || fail "node1 should replicate from node2 with both threads running, got '$replication'"
+[ "$(replication_of 1)" = "127.0.0.12 Yes Yes" ] || fail "node1 should replicate from node2 with both threads running, got '$(replication_of 1)'"
 [ "$(ask mysql.service.consul)" = 127.0.0.12 ] || fail "node1 must never be published as primary again"
 ok "node1 rejoined as a replica of node2 and is listed under replica.mysql"
 write "INSERT INTO t (v) VALUES ('plan-3')" >/dev/null
@@ -127,4 +61,4 @@ ok "kill -9 node2: the name moved back to node1 in ${ms} ms (cooldown did not bl
 [ "$(write "SELECT COUNT(*) FROM t WHERE v LIKE 'plan-%'")" = 3 ] || fail "rows lost across two failovers"
 ok "node1 is writable and holds every row"
 
-echo "failover_seed_scenario: $checks passed, 0 failed"
+finish

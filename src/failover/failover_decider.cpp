@@ -127,7 +127,10 @@ class Step {
   bool primary_saved() { return s().saved_version >= s().primary_version; }
   bool primary_serving() {
     const auto& p = ps().primary;
-    if (p.empty() || !primary_saved() || s().promotion || !up(p)) return false;
+    if (p.empty() || !primary_saved() || s().promotion || !member(p) || !track(p).last_reachable) return false;
+    // A primary only failoverdns lost, while replicas still receive from it,
+    // keeps its name: the partition is ours, not the application's.
+    if (!up(p) && vouching_replicas(p).empty()) return false;
     const auto& obs = last(p);
     return !obs.read_only && !is_replicating(obs);
   }
@@ -869,13 +872,13 @@ class Step {
       r.role = Role::fenced;
       return r;
     }
-    if (!is_up) return r;
-    const auto& obs = last(m.id);
     if (m.id == ps().primary) {
+      // Serving means up, or vouched for by its replicas.
       if (serving) r = {Role::primary, Health::passing};
       return r;
     }
-    if (!serving) return r;
+    if (!is_up || !serving) return r;
+    const auto& obs = last(m.id);
     const auto* row = row_to(obs, ps().primary);
     if (!row || !row->io_running() || !row->sql_running || row->last_io_errno != 0 || row->last_sql_errno != 0) {
       return r;

@@ -67,20 +67,24 @@ TEST_CASE("replicas still receiving from the primary veto the failover") {
   CHECK(veto.level == LogLevel::warn);
   CHECK(veto.field("replicas_still_receiving") == "db2,db3");
   CHECK(veto.field("reason").find("no split brain") != std::string::npos);
-  // Nobody is published as primary (failoverdns cannot see it), and the
-  // warning is said once, not on every probe.
-  CHECK(sim.role("db1") == Role::none);
+  // The primary keeps its name (the replicas prove it alive; the partition
+  // is failoverdns's own), the replicas keep theirs, and the warning is said
+  // once, not on every probe.
+  CHECK(sim.role("db1") == Role::primary);
+  CHECK(sim.role("db2") == Role::replica);
   for (int i = 0; i < 5; ++i) {
     sim.advance(1000ms, {down_obs("db1"), live("db2"), live("db3")});
     CHECK(sim.last.actions.empty());
     CHECK_FALSE(sim.has_event("failover_vetoed"));
+    CHECK(sim.role("db1") == Role::primary);
   }
   // One replica losing it is not enough while the other still receives.
   sim.advance(1000ms, {down_obs("db1"), orphan_obs("db2"), live("db3")});
   CHECK(sim.last.actions.empty());
   CHECK(sim.event("failover_vetoed").field("replicas_still_receiving") == "db3");
-  // Both lost it: failover.
+  // Both lost it: the name goes, and failover starts.
   sim.advance(1000ms, {down_obs("db1"), orphan_obs("db2"), orphan_obs("db3")});
+  CHECK(sim.role("db1") != Role::primary);
   CHECK(sim.has_event("replicas_lost_primary"));
   CHECK(sim.action_names() == std::vector<std::string>{"wait_relay_log:db2"});
 }

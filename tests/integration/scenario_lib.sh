@@ -1,6 +1,7 @@
 # Shared plumbing of the failover scenarios (sourced, not run): a cluster in
 # a temp dir, a daemon on a free port with a failover config, polling with
 # deadlines, and a failure report that shows the daemon's log.
+# KEEP_WORK=1 keeps the temp dir (config, log, state file) for a post-mortem.
 # A sourcing script may set `nodes` (default 2) and `service_extra` (JSON
 # keys added to every instance) before scenario_start.
 set -euo pipefail
@@ -27,7 +28,7 @@ stop_daemon() {
 scenario_cleanup() {
   stop_daemon
   cluster down >/dev/null 2>&1 || true
-  rm -rf "$work"
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap scenario_cleanup EXIT
 fail() {

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "failoverdns/health_check.hpp"
 #include "failoverdns/mariadb_probe.hpp"
 
 using namespace failoverdns;
@@ -142,4 +143,15 @@ TEST_CASE("live: a stopped server is unreachable at once" * doctest::skip(!live(
   auto o = run(io, gone.observe(io.get_executor(), 2s));
   CHECK_FALSE(o.reachable);
   CHECK(std::chrono::steady_clock::now() - start < 1s);  // refused, not timed out
+}
+
+TEST_CASE("live: a mariadb check needs no credentials: a server that answers is alive" * doctest::skip(!live())) {
+  if (std::getenv("FAILOVERDNS_TEST_FROZEN") || std::getenv("FAILOVERDNS_TEST_STOPPED")) return;
+  asio::io_context io;
+  CheckDefinition c;
+  c.kind = CheckKind::mariadb;
+  c.timeout = 2s;
+  auto r = run(io, run_check(io.get_executor(), c, "127.0.0.12", 3306));
+  INFO(r.output);
+  CHECK(r.health == Health::passing);
 }

@@ -1,0 +1,128 @@
+#include <utility>
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+#include <fstream>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "failoverdns/health_check.hpp"
+
+using namespace failoverdns;
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+CheckResult run(CheckDefinition check, std::string address = "127.0.0.1", std::uint16_t port = 0) {
+  asio::io_context io;
+  auto future = asio::co_spawn(io, run_check(io.get_executor(), check, address, port), asio::use_future);
+  io.run();
+  return future.get();
+}
+
+CheckDefinition script(std::string command, Milliseconds timeout = 5s) {
+  CheckDefinition c;
+  c.kind = CheckKind::script;
+  c.args = {"/bin/sh", "-c", std::move(command)};
+  c.timeout = timeout;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("Hysteresis: the first result sets the status, then counts decide") {
+  constexpr auto P = Health::passing, W = Health::warning, C = Health::critical;
+  struct Case {
+    const char* what;
+    int success_before_passing, failures_before_critical;
+    std::vector<Health> results, statuses;
+  };
+  const std::vector<Case> cases = {
+      {"no hysteresis follows every result", 0, 0, {P, C, P, W}, {P, C, P, W}},
+      {"first result sets critical directly", 3, 3, {C}, {C}},
+      {"three failures to go critical", 0, 3, {P, C, C, C}, {P, P, P, C}},
+      {"a success resets the failure count", 0, 3, {P, C, C, P, C, C, C}, {P, P, P, P, P, P, C}},
+      {"two successes to come back", 2, 0, {C, P, P}, {C, C, P}},
+      {"warning counts as a failure", 0, 2, {P, W, W}, {P, P, W}},
+  };
+  for (const auto& k : cases) {
+    CAPTURE(k.what);
+    Hysteresis h(k.success_before_passing, k.failures_before_critical);
+    std::vector<Health> got;
+    for (auto r : k.results) got.push_back(h.update(r));
+    CHECK(got == k.statuses);
+  }
+}
+
+TEST_CASE("script checks follow Consul's exit codes and capture output") {
+  struct Case {
+    const char* command;
+    Health expected;
+  };
+  for (auto [command, expected] : {Case{"echo fine; exit 0", Health::passing}, Case{"exit 1", Health::warning},
+                                   Case{"exit 2", Health::critical}, Case{"exit 77", Health::critical},
+                                   Case{"kill -9 $$", Health::critical}}) {
+    CAPTURE(command);
+    CHECK(run(script(command)).health == expected);
+  }
+  CHECK(run(script("echo hello from the check")).output == "hello from the check\n");
+  CheckDefinition missing;
+  missing.args = {"/nonexistent/check"};
+  auto r = run(missing);
+  CHECK(r.health == Health::critical);
+}
+
+TEST_CASE("a script that overruns its timeout is killed with everything it started") {
+  auto marker = std::filesystem::temp_directory_path() / ("fdns-check-" + std::to_string(::getpid()));
+  // The script starts a child that would write the marker later: killing the
+  // process group must take the child too.
+  auto started = std::chrono::steady_clock::now();
+  auto r = run(script("(sleep 0.6; touch " + marker.string() + ") & sleep 30", 200ms));
+  auto took = std::chrono::steady_clock::now() - started;
+  CHECK(r.health == Health::critical);
+  CHECK(r.output.find("timed out") != std::string::npos);
+  CHECK(took < 600ms);
+  // Proving an absence: wait past the moment the orphan would have written.
+  std::this_thread::sleep_for(800ms);
+  CHECK_FALSE(std::filesystem::exists(marker));
+  std::filesystem::remove(marker);
+}
+
+TEST_CASE("tcp checks: a listening port passes, a closed one is critical") {
+  asio::io_context io;
+  asio::ip::tcp::acceptor listening(io, {asio::ip::make_address("127.0.0.1"), 0});
+  auto open_port = listening.local_endpoint().port();
+  CheckDefinition c;
+  c.kind = CheckKind::tcp;
+  c.timeout = 2s;
+  c.tcp = "127.0.0.1:" + std::to_string(open_port);
+  CHECK(run(c).health == Health::passing);
+
+  asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+  auto closed_port = probe.local_endpoint().port();
+  probe.close();  // nothing listens there now
+  c.tcp = "127.0.0.1:" + std::to_string(closed_port);
+  CHECK(run(c).health == Health::critical);
+  c.tcp = "not-an-address";
+  CHECK(run(c).output.find("ip:port") != std::string::npos);
+}
+
+TEST_CASE("a mariadb check of a port where nothing listens is critical") {
+  asio::io_context io;
+  asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+  auto port = probe.local_endpoint().port();
+  probe.close();
+  CheckDefinition c;
+  c.kind = CheckKind::mariadb;
+  c.timeout = 2s;
+  auto r = run(c, "127.0.0.1", port);
+  CHECK(r.health == Health::critical);
+}

@@ -117,6 +117,9 @@ struct Config {
   int dns_workers = 0;                                 // ours; 0 = number of cores
   DnsSettings dns;
   std::vector<std::string> recursors;  // "ip" or "ip:port"; forwarding is a later feature
+  // Consul's enable_script_checks / enable_local_script_checks: script
+  // checks run only when one is true (Consul's default is false too).
+  bool enable_script_checks = false;
 
   std::vector<ServiceDefinition> services;
   std::vector<FailoverSettings> failover;

@@ -275,6 +275,16 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
                config.dns_workers = static_cast<int>(*n);
            }},
           {"dns_config", [&](auto& v, auto& p) { read_dns_config(v, p, r, config.dns); }},
+          // As in Consul, scripts from configuration run only when allowed;
+          // every config file is local, so either key allows them.
+          {"enable_script_checks",
+           [&](auto& v, auto& p) {
+             if (auto b = r.boolean(v, p)) config.enable_script_checks |= *b;
+           }},
+          {"enable_local_script_checks",
+           [&](auto& v, auto& p) {
+             if (auto b = r.boolean(v, p)) config.enable_script_checks |= *b;
+           }},
           {"recursors",
            [&](auto& v, auto& p) {
              auto list = r.strings(v, p);

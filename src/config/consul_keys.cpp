@@ -17,7 +17,7 @@ constexpr std::string_view kTopLevel[] = {
     "disable_http_unprintable_char_filter", "disable_keyring_file", "disable_remote_exec",
     "disable_update_check", "discard_check_output", "discovery_max_stale", "enable_acl_replication",
     "enable_agent_tls_for_checks", "enable_central_service_config", "enable_debug",
-    "enable_local_script_checks", "enable_script_checks", "enable_syslog", "encrypt",
+    "enable_syslog", "encrypt",
     "encrypt_verify_incoming", "encrypt_verify_outgoing", "experiments", "gossip_lan", "gossip_wan",
     "http_config", "key_file", "leave_on_terminate", "license_path", "limits", "locality", "log_file",
     "log_json", "log_level", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files",

@@ -62,6 +62,13 @@ HealthMonitor::HealthMonitor(asio::io_context& io, const Config& config, LiveCat
   for (const auto& s : config.services) {
     if (config.failover_for(s.name)) continue;  // the FailoverController owns those instances' health
     for (const auto& c : s.checks) {
+      if (c.kind == CheckKind::script && !config.enable_script_checks) {
+        spdlog::warn("event=script_check_disabled service={} instance={} check=\"{}\" hint=\"set "
+                     "enable_script_checks (or enable_local_script_checks) to true to run it, as Consul requires; "
+                     "until then the check does not affect DNS\"",
+                     s.name, s.id, c.name.empty() ? c.id : c.name);
+        continue;
+      }
       impl_->checks.push_back(Impl::Check{s.id, s.name, s.address.empty() ? config.advertise_addr : s.address, s.port,
                                           c, Hysteresis(c.success_before_passing, c.failures_before_critical),
                                           std::make_unique<asio::steady_timer>(io)});

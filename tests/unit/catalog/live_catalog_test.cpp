@@ -39,7 +39,8 @@ TEST_CASE("LiveCatalog tells the listener about effective changes only") {
   CHECK(seen.instances[0].health == Health::critical);
   CHECK_FALSE(live.set_health("unknown", Health::critical));
 
-  CHECK(live.set_roles("mysql", {{"node1", Role::primary}, {"node2", Role::replica}}));
+  // Configuration may spell the service in another case than the catalog.
+  CHECK(live.set_roles("MySQL", {{"node1", Role::primary}, {"node2", Role::replica}}));
   CHECK(calls == 2);
   CHECK_FALSE(live.set_roles("mysql", {{"node1", Role::primary}, {"node2", Role::replica}}));
   CHECK(calls == 2);

@@ -90,6 +90,14 @@ std::string describe(MYSQL* mysql, std::string_view what, const MariadbEndpoint&
   return fmt::format("{} {}:{}: {} (error {})", what, e.host, e.port, mysql_error(mysql), mysql_errno(mysql));
 }
 
+// A statement as error messages quote it: short, and never with a password
+// (CHANGE MASTER TO ... MASTER_PASSWORD='...' would put it in the log).
+std::string quoted(std::string_view sql) {
+  std::string_view shown = sql.substr(0, 48);
+  if (auto at = sql.find("PASSWORD"); at != std::string_view::npos && at < shown.size()) shown = sql.substr(0, at);
+  return fmt::format("\"{}{}\"", shown, shown.size() < sql.size() ? "..." : "");
+}
+
 std::string timed_out(std::string_view what, const MariadbEndpoint& e) {
   return fmt::format("{} {}:{}: no answer before the deadline (server down, frozen or unreachable?)", what, e.host,
                      e.port);
@@ -152,7 +160,7 @@ asio::awaitable<Result<QueryResult>> MariadbConnection::query(std::string_view s
     if (!ready) co_return fail(timed_out("query on", endpoint_));
     status = mysql_real_query_cont(&error, mysql, ready);
   }
-  if (error) co_return fail(describe(mysql, fmt::format("\"{}\" on", sql), endpoint_));
+  if (error) co_return fail(describe(mysql, quoted(sql) + " on", endpoint_));
 
   MYSQL_RES* result = nullptr;
   status = mysql_store_result_start(&result, mysql);

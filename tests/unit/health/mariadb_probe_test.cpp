@@ -155,3 +155,19 @@ TEST_CASE("live: a mariadb check needs no credentials: a server that answers is 
   INFO(r.output);
   CHECK(r.health == Health::passing);
 }
+
+TEST_CASE("live: a failing statement's error names it without its password" * doctest::skip(!live())) {
+  if (std::getenv("FAILOVERDNS_TEST_FROZEN") || std::getenv("FAILOVERDNS_TEST_STOPPED")) return;
+  asio::io_context io;
+  auto result = run(io, [&]() -> asio::awaitable<Result<QueryResult>> {
+    auto deadline = std::chrono::steady_clock::now() + 2s;
+    auto connection = co_await MariadbConnection::connect(io.get_executor(), endpoint("127.0.0.11"), deadline);
+    if (!connection) co_return std::unexpected(connection.error());
+    co_return co_await (*connection)->query("SELECT 1 FROM no_such_table WHERE MASTER_PASSWORD = 'sekrit'", deadline);
+  }());
+  REQUIRE_FALSE(result.has_value());
+  INFO(result.error().message);
+  CHECK(result.error().message.find("SELECT 1 FROM no_such_table") != std::string::npos);
+  CHECK(result.error().message.find("sekrit") == std::string::npos);
+  CHECK(result.error().code == 0);  // a query error is not a handshake answer
+}

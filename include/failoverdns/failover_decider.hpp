@@ -212,7 +212,9 @@ struct DeciderState {
     std::uint64_t version = 0;  // the version that must be saved to move on
     bool promote_sent = false;  // a Promote went out: committed
     SteadyTime retry_after{};
-    SteadyTime started{};
+    SteadyTime started{};          // the primary was declared down
+    SteadyTime relay_applied_at{};  // for the summary's timings
+    SteadyTime promoted_at{};
   };
 
   FailoverState persistent;

@@ -263,7 +263,9 @@ class Step {
       if (!for_promotion) return;  // promotion was abandoned meanwhile
       promo->action.reset();
       if (r.ok) {
-        emit(LogLevel::info, "relay_log_applied", {{"candidate", promo->candidate}, {"gtid", promo->gtid}});
+        promo->relay_applied_at = now();
+        emit(LogLevel::info, "relay_log_applied",
+             {{"candidate", promo->candidate}, {"gtid", promo->gtid}, {"took", ms_since(now(), promo->started)}});
         ps().promoting = PromotionIntent{promo->candidate, promo->old_primary};
         bump();
         promo->phase = Phase::saving_intent;
@@ -349,6 +351,7 @@ class Step {
     s().primary_version = s().version;
     promo.phase = Phase::saving_result;
     promo.version = s().version;
+    promo.promoted_at = now();
     emit(LogLevel::info, "promoted",
          {{"instance", promo.candidate},
           {"epoch", std::to_string(ps().epoch)},
@@ -712,12 +715,19 @@ class Step {
         if (s().saved_version < promo.version) return;
         {
           SteadyTime began = s().outage_started.value_or(promo.started);
-          emit(LogLevel::info, "failover_complete",
-               {{"primary", promo.candidate},
-                {"old_primary", old},
-                {"epoch", std::to_string(ps().epoch)},
-                {"outage", ms_since(now(), began)},
-                {"next", "publish, redirect the other replicas, fence " + (old.empty() ? "-" : old)}});
+          Fields f{{"primary", promo.candidate}, {"old_primary", old}, {"epoch", std::to_string(ps().epoch)}};
+          // The timeline in one line: from the first failed probe to the
+          // state saved; DNS is published in the same step.
+          f.emplace_back("detection", ms_since(promo.started, began));
+          if (promo.relay_applied_at != SteadyTime{}) {
+            f.emplace_back("relay_log_wait", ms_since(promo.relay_applied_at, promo.started));
+            if (promo.promoted_at != SteadyTime{})
+              f.emplace_back("promotion", ms_since(promo.promoted_at, promo.relay_applied_at));
+          }
+          if (promo.promoted_at != SteadyTime{}) f.emplace_back("state_saved", ms_since(now(), promo.promoted_at));
+          f.emplace_back("outage", ms_since(now(), began));
+          f.emplace_back("next", "publish, redirect the other replicas, fence " + (old.empty() ? "-" : old));
+          emit(LogLevel::info, "failover_complete", std::move(f));
         }
         s().promotion.reset();
         end_outage();

@@ -38,7 +38,20 @@ fail() {
   exit 1
 }
 ok() { checks=$((checks + 1)); echo "ok: $*"; }
-finish() { echo "$name: $checks passed, 0 failed"; }
+# Ends a scenario: the daemon must stop cleanly on SIGTERM (exit 0) with no
+# sanitizer report in its log — every scenario is also a leak and UB check.
+finish() {
+  if [ -n "$pid" ]; then
+    local status=0
+    kill "$pid"
+    wait "$pid" || status=$?
+    pid=
+    [ "$status" = 0 ] || fail "the daemon exited with $status on SIGTERM"
+  fi
+  if grep -qE "Sanitizer|runtime error:" "$log"; then fail "sanitizer report in the daemon log"; fi
+  ok "the daemon stopped cleanly, no sanitizer report"
+  echo "$name: $checks passed, 0 failed"
+}
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # The sorted answer on one line; empty when there is none (or no server yet).

@@ -21,9 +21,10 @@ struct CheckResult {
   std::string output;  // what the check said, for the log (at most 4 KiB)
 };
 
-// One run of `check` against an instance at `address:port`.
-boost::asio::awaitable<CheckResult> run_check(boost::asio::any_io_executor executor, const CheckDefinition& check,
-                                              const std::string& address, std::uint16_t port);
+// One run of `check` against an instance at `address:port`. Takes copies:
+// the coroutine may outlive the caller's arguments.
+boost::asio::awaitable<CheckResult> run_check(boost::asio::any_io_executor executor, CheckDefinition check,
+                                              std::string address, std::uint16_t port);
 
 // Consul's success_before_passing / failures_before_critical: a status
 // changes only after that many consecutive results in its favour. The very

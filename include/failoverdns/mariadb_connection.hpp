@@ -2,7 +2,8 @@
 // libmariadb's non-blocking API (mysql_*_start/_cont) driven by Asio waits
 // on the connection's socket. Every call has a deadline; when it passes the
 // socket is shut down, so a frozen server (SIGSTOP) stalls nothing else.
-// Not thread-safe: one coroutine uses a connection at a time.
+// Never blocks the calling thread. Not thread-safe: one coroutine uses a
+// connection at a time, on the executor it was connected with.
 #pragma once
 
 #include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
@@ -41,19 +42,28 @@ class MariadbConnection {
  public:
   using Deadline = std::chrono::steady_clock::time_point;
 
+  // Fails with Error::code = the server's ER_* number when it answered (1045:
+  // access denied), a CR_* number when it could not be reached (2002:
+  // refused), 0 when the deadline passed.
   static boost::asio::awaitable<Result<std::unique_ptr<MariadbConnection>>> connect(
       boost::asio::any_io_executor executor, MariadbEndpoint endpoint, Deadline deadline);
 
-  ~MariadbConnection();  // no network round-trip: safe with a frozen server
+  // Sends COM_QUIT if the socket takes it at once, never waits for an
+  // answer: safe with a frozen server.
+  ~MariadbConnection();
   MariadbConnection(const MariadbConnection&) = delete;
   MariadbConnection& operator=(const MariadbConnection&) = delete;
 
-  // One statement; its result set if it has one. After an error or a
-  // timeout the connection is broken (usable() is false): drop it.
+  // One statement; its result set if it has one (an empty QueryResult if
+  // not). A statement the server refused fails with Error::code = its ER_*
+  // number and leaves the connection usable; a timeout or a lost connection
+  // (code 0 or CR_*) leaves it broken (usable() is false): drop it. `sql`
+  // must stay alive until the co_await returns.
   boost::asio::awaitable<Result<QueryResult>> query(std::string_view sql, Deadline deadline);
 
-  // Statements in order, stopping at the first error; the last one's result.
-  boost::asio::awaitable<Result<QueryResult>> execute(const std::vector<std::string>& statements, Deadline deadline);
+  // Statements in order within one deadline, stopping at the first error;
+  // the last one's result. For the failover executor's action scripts.
+  boost::asio::awaitable<Result<QueryResult>> execute(std::vector<std::string> statements, Deadline deadline);
 
   bool usable() const { return usable_; }
   const MariadbEndpoint& endpoint() const { return endpoint_; }

@@ -6,6 +6,7 @@
 
 #include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,9 @@ class MariadbProbe {
   // drops it on any error, so the next probe connects afresh.
   boost::asio::awaitable<Observation> observe(boost::asio::any_io_executor executor, Milliseconds timeout);
 
+  // Connections opened so far: 1 while the pooled one keeps working.
+  std::uint64_t connects() const { return connects_; }
+
   const std::string& instance_id() const { return instance_id_; }
   const MariadbEndpoint& endpoint() const { return endpoint_; }
 
@@ -33,6 +37,7 @@ class MariadbProbe {
   std::string instance_id_;
   MariadbEndpoint endpoint_;
   std::unique_ptr<MariadbConnection> connection_;
+  std::uint64_t connects_ = 0;
 };
 
 // Parsing of what the server said; public for the unit tests. Values come

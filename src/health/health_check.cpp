@@ -7,8 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -57,6 +62,40 @@ asio::awaitable<std::optional<int>> wait_exit(asio::any_io_executor executor, pi
   }
 }
 
+// What a running check writes to stdout/stderr. The pipe is drained as the
+// check writes, keeping the first max_output bytes and dropping the rest, so
+// a chatty check never blocks on a full pipe (which would look like a hang).
+struct CheckOutput {
+  explicit CheckOutput(asio::posix::stream_descriptor read_end) : pipe(std::move(read_end)) {}
+  asio::posix::stream_descriptor pipe;
+  std::string text;
+  bool done = false;
+
+  // Reads what is there now, without waiting; false at end of file. Bounded,
+  // so a check that writes without pause cannot hold the io_context.
+  bool drain() {
+    char chunk[4096];
+    for (int round = 0; round < 16; ++round) {
+      ssize_t n = ::read(pipe.native_handle(), chunk, sizeof chunk);
+      if (n == 0) return false;
+      if (n < 0) return errno == EAGAIN || errno == EINTR;
+      text.append(chunk, std::min(static_cast<std::size_t>(n), max_output - text.size()));
+    }
+    return true;
+  }
+};
+
+// Each wake-up drains whole: no read is in flight when the check ends, so the
+// final drain in run_script keeps the output in order.
+asio::awaitable<void> collect(std::shared_ptr<CheckOutput> out) {
+  while (!out->done) {
+    boost::system::error_code ec;
+    co_await out->pipe.async_wait(asio::posix::stream_descriptor::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+    if (out->done || ec || !out->drain()) co_return;
+  }
+}
+
 asio::awaitable<CheckResult> run_script(asio::any_io_executor executor, const CheckDefinition& check) {
   if (check.args.empty()) co_return CheckResult{Health::critical, "no command"};
   int out[2];
@@ -93,6 +132,9 @@ asio::awaitable<CheckResult> run_script(asio::any_io_executor executor, const Ch
     ::close(out[0]);
     co_return CheckResult{Health::critical, fmt::format("cannot run {}: {}", check.args[0], std::strerror(spawned))};
   }
+  ::fcntl(out[0], F_SETFL, O_NONBLOCK);
+  auto output = std::make_shared<CheckOutput>(asio::posix::stream_descriptor(executor, out[0]));
+  asio::co_spawn(executor, collect(output), asio::detached);
 
   auto status = co_await wait_exit(executor, pid, Clock::now() + check.timeout);
   bool timed_out = !status;
@@ -100,18 +142,24 @@ asio::awaitable<CheckResult> run_script(asio::any_io_executor executor, const Ch
     ::kill(-pid, SIGKILL);
     status = co_await wait_exit(executor, pid, Clock::now() + std::chrono::seconds(5));
   }
-  // The pipe holds what the script wrote (up to the pipe's size).
-  std::string output(max_output, '\0');
-  ::fcntl(out[0], F_SETFL, O_NONBLOCK);
-  ssize_t n = ::read(out[0], output.data(), output.size());
-  output.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  ::close(out[0]);
+  // Not waiting for end of file: something the script left running in the
+  // background may hold the pipe open for as long as it likes.
+  output->done = true;
+  output->drain();
+  boost::system::error_code ignored;
+  output->pipe.close(ignored);
+  std::string text = std::move(output->text);
 
-  if (timed_out) co_return CheckResult{Health::critical, fmt::format("timed out after {}", format_duration(check.timeout))};
-  if (!status || !WIFEXITED(*status)) co_return CheckResult{Health::critical, output.empty() ? "killed by a signal" : output};
+  if (timed_out) {
+    auto said = text.empty() ? "" : "; it said: " + text;
+    auto message = fmt::format("timed out after {}, killed{}", format_duration(check.timeout), said);
+    co_return CheckResult{Health::critical, std::move(message)};
+  }
+  if (!status || !WIFEXITED(*status))
+    co_return CheckResult{Health::critical, text.empty() ? "killed by a signal" : text};
   int code = WEXITSTATUS(*status);
   // Consul's meaning of exit codes.
-  co_return CheckResult{code == 0 ? Health::passing : code == 1 ? Health::warning : Health::critical, output};
+  co_return CheckResult{code == 0 ? Health::passing : code == 1 ? Health::warning : Health::critical, text};
 }
 
 asio::awaitable<CheckResult> run_tcp(asio::any_io_executor executor, const CheckDefinition& check) {
@@ -153,8 +201,8 @@ asio::awaitable<CheckResult> run_mariadb(asio::any_io_executor executor, const C
 
 }  // namespace
 
-asio::awaitable<CheckResult> run_check(asio::any_io_executor executor, const CheckDefinition& check,
-                                       const std::string& address, std::uint16_t port) {
+asio::awaitable<CheckResult> run_check(asio::any_io_executor executor, CheckDefinition check, std::string address,
+                                       std::uint16_t port) {
   switch (check.kind) {
     case CheckKind::script: co_return co_await run_script(executor, check);
     case CheckKind::tcp: co_return co_await run_tcp(executor, check);

@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <errmsg.h>
 #include <mysql.h>
 
 #include <memory>
@@ -22,13 +23,24 @@ using Deadline = MariadbConnection::Deadline;
 struct MariadbConnection::Handle {
   MYSQL mysql;
   bool initialised = false;
+  // An operation is under way: libmariadb's coroutine is suspended in it
+  // (our coroutine was destroyed mid-wait, e.g. at shutdown), so no other
+  // _start may run on the handle.
+  bool mid_operation = false;
 
   ~Handle() {
     if (!initialised) return;
-    // mysql_close would send COM_QUIT; with the socket shut down first that
-    // write fails at once instead of waiting on a frozen server.
-    if (int fd = static_cast<int>(mysql_get_socket(&mysql)); fd >= 0) ::shutdown(fd, SHUT_RDWR);
-    mysql_close(&mysql);
+    if (mid_operation) {
+      // Against a shut-down socket the blocking close cannot wait on anything.
+      if (int fd = static_cast<int>(mysql_get_socket(&mysql)); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+      mysql_close(&mysql);
+      return;
+    }
+    // COM_QUIT, so the server does not count an aborted client. It is one
+    // write; should the socket not take it (a frozen server with a full
+    // buffer), libmariadb is told its wait timed out and closes anyway.
+    int status = mysql_close_start(&mysql);
+    for (int round = 0; status && round < 64; ++round) status = mysql_close_cont(&mysql, MYSQL_WAIT_TIMEOUT);
   }
 };
 
@@ -52,8 +64,12 @@ asio::awaitable<int> wait_socket(MYSQL* mysql, int status, Deadline deadline) {
     co_return std::chrono::steady_clock::now() >= deadline ? 0 : MYSQL_WAIT_TIMEOUT;
   }
   // The descriptor belongs to libmariadb: register it for this one wait and
-  // release it after, so libmariadb stays free to close it.
-  asio::posix::stream_descriptor socket(executor, fd);
+  // release it after, also when this frame is destroyed mid-wait.
+  struct Borrowed {
+    asio::posix::stream_descriptor descriptor;
+    ~Borrowed() { descriptor.release(); }
+  } borrowed{asio::posix::stream_descriptor(executor, fd)};
+  auto& socket = borrowed.descriptor;
   asio::steady_timer timer(executor, until);
   // The timer's handler may already be queued when the wait completes; it
   // must then touch nothing of this frame, which is gone by the time it runs.
@@ -73,7 +89,6 @@ asio::awaitable<int> wait_socket(MYSQL* mysql, int status, Deadline deadline) {
   co_await socket.async_wait(type, asio::redirect_error(asio::use_awaitable, ec));
   race->open = false;
   timer.cancel();
-  socket.release();
   if (race->timed_out) co_return std::chrono::steady_clock::now() >= deadline ? 0 : MYSQL_WAIT_TIMEOUT;
   // Report exactly what is ready now: libmariadb may have asked for both.
   pollfd p{fd, static_cast<short>(((status & MYSQL_WAIT_READ) ? POLLIN : 0) | ((status & MYSQL_WAIT_WRITE) ? POLLOUT : 0)),
@@ -85,6 +100,38 @@ asio::awaitable<int> wait_socket(MYSQL* mysql, int status, Deadline deadline) {
   }
   co_return ready ? ready : (status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE));
 }
+
+// Ends an operation whose deadline passed. Abandoning it mid-way would
+// leave libmariadb's coroutine suspended (with whatever its frames own), so
+// it is run to its own timeout error instead: the socket is shut down first,
+// which makes every read or write of the unwinding return at once.
+template <class Resume>
+void cut_off(MariadbConnection::Handle& handle, int status, Resume& resume) {
+  if (int fd = static_cast<int>(mysql_get_socket(&handle.mysql)); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  for (int round = 0; status && round < 64; ++round) status = resume(MYSQL_WAIT_TIMEOUT);
+  handle.mid_operation = status != 0;
+}
+
+// Runs one libmariadb operation from what its _start returned to the end;
+// `resume(ready)` calls its _cont. False when the deadline came first.
+template <class Resume>
+asio::awaitable<bool> drive(MariadbConnection::Handle& handle, int status, Deadline deadline, Resume resume) {
+  handle.mid_operation = status != 0;
+  while (status) {
+    int ready = co_await wait_socket(&handle.mysql, status, deadline);
+    if (!ready) {
+      cut_off(handle, status, resume);
+      co_return false;
+    }
+    status = resume(ready);
+  }
+  handle.mid_operation = false;
+  co_return true;
+}
+
+// Client-side errors (CR_*: connection lost, timeouts) leave the protocol
+// in an unknown state; a server's answer (ER_*) leaves it ready for more.
+bool client_error(unsigned code) { return code >= CR_MIN_ERROR && code <= CR_MAX_ERROR; }
 
 std::string describe(MYSQL* mysql, std::string_view what, const MariadbEndpoint& e) {
   return fmt::format("{} {}:{}: {} (error {})", what, e.host, e.port, mysql_error(mysql), mysql_errno(mysql));
@@ -133,15 +180,16 @@ asio::awaitable<Result<std::unique_ptr<MariadbConnection>>> MariadbConnection::c
   mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &backstop);
   my_bool no = 0;
   mysql_options(mysql, MYSQL_OPT_RECONNECT, &no);
+  // The server is untrusted: it must not be able to ask us for local files.
+  unsigned int no_local_files = 0;
+  mysql_options(mysql, MYSQL_OPT_LOCAL_INFILE, &no_local_files);
 
   MYSQL* connected = nullptr;
   int status = mysql_real_connect_start(&connected, mysql, endpoint.host.c_str(), endpoint.user.c_str(),
                                         endpoint.password.c_str(), nullptr, endpoint.port, nullptr, 0);
-  while (status) {
-    int ready = co_await wait_socket(mysql, status, deadline);
-    if (!ready) co_return fail(timed_out("connect to", endpoint));
-    status = mysql_real_connect_cont(&connected, mysql, ready);
-  }
+  bool in_time = co_await drive(*handle, status, deadline,
+                                [&](int ready) { return mysql_real_connect_cont(&connected, mysql, ready); });
+  if (!in_time) co_return fail(timed_out("connect to", endpoint));
   if (!connected)
     co_return std::unexpected(Error{describe(mysql, "connect to", endpoint), static_cast<int>(mysql_errno(mysql))});
   co_return std::unique_ptr<MariadbConnection>(
@@ -151,27 +199,30 @@ asio::awaitable<Result<std::unique_ptr<MariadbConnection>>> MariadbConnection::c
 asio::awaitable<Result<QueryResult>> MariadbConnection::query(std::string_view sql, Deadline deadline) {
   MYSQL* mysql = &handle_->mysql;
   if (!usable_) co_return fail(fmt::format("connection to {}:{} is broken", endpoint_.host, endpoint_.port));
-  usable_ = false;  // until this statement completes cleanly
+  usable_ = false;  // until this statement completes or the server refuses it
 
+  auto refused = [&](std::string what) {
+    unsigned code = mysql_errno(mysql);
+    usable_ = !client_error(code);
+    return std::unexpected(Error{describe(mysql, what, endpoint_), static_cast<int>(code)});
+  };
   int error = 0;
   int status = mysql_real_query_start(&error, mysql, sql.data(), static_cast<unsigned long>(sql.size()));
-  while (status) {
-    int ready = co_await wait_socket(mysql, status, deadline);
-    if (!ready) co_return fail(timed_out("query on", endpoint_));
-    status = mysql_real_query_cont(&error, mysql, ready);
-  }
-  if (error) co_return fail(describe(mysql, quoted(sql) + " on", endpoint_));
+  bool in_time = co_await drive(*handle_, status, deadline,
+                                [&](int ready) { return mysql_real_query_cont(&error, mysql, ready); });
+  if (!in_time) co_return fail(timed_out("query on", endpoint_));
+  if (error) co_return refused(quoted(sql) + " on");
 
   MYSQL_RES* result = nullptr;
   status = mysql_store_result_start(&result, mysql);
-  while (status) {
-    int ready = co_await wait_socket(mysql, status, deadline);
-    if (!ready) co_return fail(timed_out("reading the result from", endpoint_));
-    status = mysql_store_result_cont(&result, mysql, ready);
-  }
+  in_time = co_await drive(*handle_, status, deadline,
+                           [&](int ready) { return mysql_store_result_cont(&result, mysql, ready); });
+  // Owned from here on, whatever happens next.
+  std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> owned(result, &mysql_free_result);
+  if (!in_time) co_return fail(timed_out("reading the result from", endpoint_));
   QueryResult out;
   if (!result) {
-    if (mysql_field_count(mysql) != 0) co_return fail(describe(mysql, "reading the result from", endpoint_));
+    if (mysql_field_count(mysql) != 0) co_return refused("reading the result from");
     usable_ = true;
     co_return out;
   }
@@ -189,12 +240,11 @@ asio::awaitable<Result<QueryResult>> MariadbConnection::query(std::string_view s
         values.emplace_back(std::nullopt);
     }
   }
-  mysql_free_result(result);
   usable_ = true;
   co_return out;
 }
 
-asio::awaitable<Result<QueryResult>> MariadbConnection::execute(const std::vector<std::string>& statements,
+asio::awaitable<Result<QueryResult>> MariadbConnection::execute(std::vector<std::string> statements,
                                                                 Deadline deadline) {
   Result<QueryResult> last = QueryResult{};
   for (const auto& sql : statements) {

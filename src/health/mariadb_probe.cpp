@@ -71,6 +71,7 @@ asio::awaitable<Observation> MariadbProbe::observe(asio::any_io_executor executo
   };
   if (!connection_ || !connection_->usable()) {
     connection_.reset();
+    ++connects_;
     auto connected = co_await MariadbConnection::connect(executor, endpoint_, deadline);
     if (!connected) co_return failed(connected.error().message);
     connection_ = std::move(*connected);

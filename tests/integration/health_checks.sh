@@ -20,7 +20,7 @@ ok() { checks=$((checks + 1)); echo "ok: $*"; }
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 tcp_port=$(free_port)
-ask() { { dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$@" 2>/dev/null || true; } | sort | paste -sd' ' -; }
+ask() { { dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$@" 2>/dev/null || true; } | { grep -v '^;' || true; } | sort | paste -sd' ' -; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 wait_for() {
   local deadline=$(( $(now_ms) + $3 * 1000 ))
@@ -58,6 +58,11 @@ kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 write_config true
 "$daemon" -config-file "$work/config.json" >"$log" 2>&1 &
 pids+=($!)
+deadline=$(( $(now_ms) + 10000 ))
+until [ -n "$(ask consul SOA)" ]; do
+  [ "$(now_ms)" -lt "$deadline" ] && kill -0 "${pids[-1]}" || fail "the restarted daemon does not answer"
+  sleep 0.05
+done
 wait_for web.service.consul "" 10
 # No flag file and nothing on the tcp port: both critical, the name is gone.
 status=$(dig +time=1 +tries=1 @127.0.0.1 -p "$port" web.service.consul | grep -oE 'status: [A-Z]+')

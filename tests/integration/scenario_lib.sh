@@ -54,8 +54,9 @@ finish() {
 }
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# The sorted answer on one line; empty when there is none (or no server yet).
-ask() { { dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$@" 2>/dev/null || true; } | sort | paste -sd' ' -; }
+# The sorted answer on one line; empty when there is none, or no server
+# answered (dig prints its ";; ..." complaints on stdout).
+ask() { { dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$@" 2>/dev/null || true; } | { grep -v '^;' || true; } | sort | paste -sd' ' -; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # wait_for NAME EXPECTED SECONDS: poll until the answer is EXPECTED; prints ms taken.

@@ -3,22 +3,7 @@
 # (exit 0 with a summary, or 2 with every error named by file and JSON
 # path), Consul keys we ignore vs typos of ours, flags, SIGHUP reload (a
 # good file changes the answers, a bad one keeps them), a busy port.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-src=${FAILOVERDNS_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
-daemon=${FAILOVERDNS:-$src/build-asan/failoverdns}
-work=$(mktemp -d /tmp/fdns-cli.XXXXXX)
-log=$work/failoverdns.log
-touch "$log"
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -20 "$log" >&2; exit 1; }
-checks=0
-ok() { checks=$((checks + 1)); echo "ok: $*"; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ask() { { dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$@" 2>/dev/null || true; } | { grep -v '^;' || true; } | sort | paste -sd' ' -; }
+source "$(dirname "$0")/daemon_lib.sh"
 # run EXPECTED_STATUS ARGS...: runs the daemon to completion, output in $out.
 run() {
   local want=$1 status=0
@@ -57,31 +42,18 @@ cat >"$work/live.json" <<JSON
 {"addresses": {"dns": "127.0.0.1"}, "ports": {"dns": $port},
  "services": [{"id": "a", "name": "app", "address": "127.0.0.31", "port": 80}]}
 JSON
-"$daemon" -config-file="$work/live.json" -dev >"$log" 2>&1 &
-pid=$!
-deadline=$(( $(now_ms) + 10000 ))
-until [ "$(ask app.service.consul)" = 127.0.0.31 ]; do
-  [ "$(now_ms)" -lt "$deadline" ] || fail "the daemon did not serve app.service.consul"
-  sleep 0.05
-done
+start_daemon -config-file="$work/live.json" -dev
+wait_for app.service.consul 127.0.0.31 10 >/dev/null
 ok "-config-file=FILE and -dev are accepted; the daemon serves"
 
 sed -i 's/127.0.0.31/127.0.0.32/' "$work/live.json"
 kill -HUP $pid
-deadline=$(( $(now_ms) + 5000 ))
-until [ "$(ask app.service.consul)" = 127.0.0.32 ]; do
-  [ "$(now_ms)" -lt "$deadline" ] || fail "SIGHUP did not load the new address"
-  sleep 0.05
-done
+wait_for app.service.consul 127.0.0.32 5 >/dev/null
 ok "SIGHUP reloads: the new address is served"
 
 echo '{"services": [' >"$work/live.json"
 kill -HUP $pid
-deadline=$(( $(now_ms) + 5000 ))
-until grep -q "event=reload_failed" "$log"; do
-  [ "$(now_ms)" -lt "$deadline" ] || fail "no reload_failed after a broken file"
-  sleep 0.05
-done
+log_has "event=reload_failed" 5
 [ "$(ask app.service.consul)" = 127.0.0.32 ] || fail "a failed reload changed the answers"
 ok "a reload with a broken file keeps the running answers and logs reload_failed"
 
@@ -89,11 +61,4 @@ run 1 -config-file "$src/conf/demo.json" -config-file <(echo "{\"ports\": {\"dns
 [[ $out == *"address in use"* ]] || fail "busy port: $out"
 ok "a busy port: exit 1, \"address in use\" and what to do"
 
-kill $pid
-status=0
-wait $pid || status=$?
-pid=
-[ $status = 0 ] || fail "SIGTERM: exit $status"
-grep -q "event=stopped" "$log" || fail "no event=stopped"
-ok "SIGTERM: clean exit 0"
-echo "cli_config: $checks passed, 0 failed"
+finish  # SIGTERM: exit 0, no sanitizer report

@@ -3,20 +3,7 @@
 # answers with their SOA, REFUSED outside the domain, TCP with pipelined
 # queries, TC then the full set over TCP, EDNS and BADVERS, 0x20 case,
 # NOTIMP, and garbage that must not stop it from answering.
-set -euo pipefail
-export LC_ALL=C  # sort order of expected answers
-here=$(cd "$(dirname "$0")" && pwd)
-src=${FAILOVERDNS_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
-daemon=${FAILOVERDNS:-$src/build-asan/failoverdns}
-work=$(mktemp -d /tmp/fdns-dns.XXXXXX)
-log=$work/failoverdns.log
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -20 "$log" >&2; exit 1; }
-checks=0
-ok() { checks=$((checks + 1)); echo "ok: $*"; }
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/daemon_lib.sh"
 q() { dig +time=2 +tries=1 @127.0.0.1 -p "$port" "$@" 2>&1 || true; }
 short() { q +short "$@" | sort | paste -sd' ' -; }
 # expect DESCRIPTION ACTUAL EXPECTED
@@ -39,13 +26,8 @@ cat >"$work/config.json" <<JSON
   ]
 }
 JSON
-"$daemon" -config-file "$work/config.json" >"$log" 2>&1 &
-pid=$!
-deadline=$((SECONDS + 10))
-until [ "$(status consul SOA)" = NOERROR ]; do
-  [ $SECONDS -lt $deadline ] && kill -0 $pid 2>/dev/null || fail "the daemon did not start answering"
-  sleep 0.1
-done
+start_daemon -config-file "$work/config.json"
+wait_serving 10
 
 # Names.
 expect "A of a service: its IPv4 instances" "$(short web.service.consul)" "127.0.0.21 127.0.0.22"
@@ -146,8 +128,4 @@ firsts=$(for i in $(seq 8); do q +short web.service.consul | head -1; done | sor
 [ "$firsts" -ge 2 ] || fail "8 queries all returned the same first record: no rotation"
 ok "multi-instance answers rotate"
 
-kill "$pid"; wait "$pid" || fail "the daemon exited with $? on SIGTERM"
-pid=
-grep -qE "Sanitizer|runtime error:" "$log" && fail "sanitizer report in the daemon log"
-ok "clean shutdown, no sanitizer report"
-echo "dns_answers: $checks passed, 0 failed"
+finish

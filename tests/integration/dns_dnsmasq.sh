@@ -3,25 +3,14 @@
 # exactly as it forwarded it to Consul. The server= line comes from
 # conf/dnsmasq-failoverdns.conf, with the test's port put in. Also the seed's
 # mysql.json, unchanged, served through dnsmasq.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-src=${FAILOVERDNS_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
-daemon=${FAILOVERDNS:-$src/build-asan/failoverdns}
-work=$(mktemp -d /tmp/fdns-dnsmasq.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -20 "$work/failoverdns.log" "$work/dnsmasq.log" >&2 2>/dev/null; exit 1; }
-checks=0
-ok() { checks=$((checks + 1)); echo "ok: $*"; }
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-ours=$(free_port)
+source "$(dirname "$0")/daemon_lib.sh"
+dnsmasq_pid=
+cleanup_more() { [ -z "$dnsmasq_pid" ] || kill "$dnsmasq_pid" 2>/dev/null; }
+ours=$port
 front=$(free_port)
-ask() { { dig +short +time=1 +tries=1 @127.0.0.1 -p "$1" "${@:2}" 2>/dev/null || true; } | { grep -v '^;' || true; } | LC_ALL=C sort | paste -sd' ' -; }
 
 echo "{\"ports\": {\"dns\": $ours}}" >"$work/port.json"
-"$daemon" -config-file "$src/conf/consul-seed.json" -config-file "$work/port.json" >"$work/failoverdns.log" 2>&1 &
-pids+=($!)
+start_daemon -config-file "$src/conf/consul-seed.json" -config-file "$work/port.json"
 
 server_line=$(grep -E '^server=/consul/' "$src/conf/dnsmasq-failoverdns.conf")
 [ "$server_line" = "server=/consul/127.0.0.1#8600" ] || fail "conf/dnsmasq-failoverdns.conf changed: $server_line"
@@ -29,20 +18,20 @@ sed "s/#8600/#$ours/" <<<"$server_line" >"$work/dnsmasq.conf"
 /usr/sbin/dnsmasq --keep-in-foreground --conf-file="$work/dnsmasq.conf" --no-resolv --no-hosts \
   --listen-address=127.0.0.1 --bind-interfaces --port="$front" --user=root --pid-file="$work/dnsmasq.pid" \
   --log-facility="$work/dnsmasq.log" &
-pids+=($!)
+dnsmasq_pid=$!
 
 deadline=$((SECONDS + 10))
-until [ -n "$(ask "$front" mysql.service.consul)" ]; do
+until [ -n "$(ask_at "$front" mysql.service.consul)" ]; do
   [ $SECONDS -lt $deadline ] || fail "no answer through dnsmasq within 10 s"
   sleep 0.1
 done
-[ "$(ask "$front" mysql.service.consul)" = "172.25.0.11 172.25.0.12" ] || fail "through dnsmasq: '$(ask "$front" mysql.service.consul)'"
+[ "$(ask_at "$front" mysql.service.consul)" = "172.25.0.11 172.25.0.12" ] || fail "through dnsmasq: '$(ask_at "$front" mysql.service.consul)'"
 ok "dnsmasq (server=/consul/...) resolves mysql.service.consul through failoverdns: both seed addresses"
-[ "$(ask "$front" master.mysql.service.consul)" = "172.25.0.11 172.25.0.12" ] || fail "tag through dnsmasq"
+[ "$(ask_at "$front" master.mysql.service.consul)" = "172.25.0.11 172.25.0.12" ] || fail "tag through dnsmasq"
 ok "the seed's master tag resolves through dnsmasq"
 srv=$(dig +time=1 +tries=1 @127.0.0.1 -p "$ours" +noall +answer +additional mysql.service.consul SRV | awk '{print $4, $NF}' | LC_ALL=C sort | paste -sd' ' -)
 [ "$srv" = "A 172.25.0.11 A 172.25.0.12 SRV mysqlnode1.node.dc1.consul. SRV mysqlnode2.node.dc1.consul." ] || fail "seed SRV: $srv"
 ok "the seed's SRV answer: targets mysqlnode1/2.node.dc1.consul with their A records"
-grep -q "event=script_check_disabled service=mysql instance=mysqlnode1" "$work/failoverdns.log" || fail "no warning about the seed's script check"
+grep -q "event=script_check_disabled service=mysql instance=mysqlnode1" "$log" || fail "no warning about the seed's script check"
 ok "the seed's script check is not run without enable_script_checks, and the log says so"
-echo "dns_dnsmasq: $checks passed, 0 failed"
+finish

@@ -14,7 +14,7 @@ cluster sql 1 "INSERT INTO app.t (v) VALUES ('only-on-node1')" >/dev/null
 extra=$(cluster sql 1 "SELECT @@gtid_binlog_pos")
 ok "with failoverdns stopped, node1 came back writable and took a write ($extra)"
 
-start_daemon
+start_daemon -config-file "$work/config.json"
 poll_sql 1 "SELECT @@read_only" 1 10
 ok "node1 is fenced read-only"
 log_has "event=diverged" 10

@@ -12,7 +12,7 @@ stop_daemon
 rm -f "$state"
 cluster sql 2 "STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only=0" >/dev/null
 ok "node2 made a second writable, non-replicating server; state file removed"
-start_daemon
+start_daemon -config-file "$work/config.json"
 log_has "event=split_brain" 10
 line=$(grep -E "event=split_brain" "$log" | head -1)
 [[ $line == *node1* && $line == *node2* ]] || fail "the split-brain error does not name both: $line"

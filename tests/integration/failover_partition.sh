@@ -14,7 +14,7 @@ state=$work/daemon/mysql.state
 write_config
 sed -i "s#$dir/probe.pass#$work/daemon/probe.pass#; s#$dir/repl.pass#$work/daemon/repl.pass#" "$work/config.json"
 chmod 644 "$work/config.json"
-start_daemon setpriv --reuid=nobody --regid=nogroup --clear-groups
+start_daemon setpriv --reuid=nobody --regid=nogroup --clear-groups -- -config-file "$work/config.json"
 wait_for mysql.service.consul 127.0.0.11 15 >/dev/null
 ok "failoverdns, running as nobody, publishes node1"
 

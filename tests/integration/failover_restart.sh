@@ -13,7 +13,7 @@ cluster start 1 >/dev/null
 [ "$(cluster sql 1 'SELECT @@read_only')" = 0 ] || fail "test set-up: node1 should come back writable"
 ok "failoverdns stopped; node1 back and writable (its option file says read_only=OFF)"
 
-start_daemon
+start_daemon -config-file "$work/config.json"
 # Poll every 100 ms for 5 s: node1 must never appear as the primary.
 deadline=$(( $(now_ms) + 5000 ))
 seen_node2=0

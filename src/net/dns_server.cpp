@@ -1,7 +1,10 @@
 #include "failoverdns/dns_server.hpp"
 
+#include <pthread.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <csignal>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -40,13 +43,20 @@ std::string where(const asio::ip::address& a, int port) {
   return a.is_v6() ? fmt::format("[{}]:{}", a.to_string(), port) : fmt::format("{}:{}", a.to_string(), port);
 }
 
+// UDP sockets: one per worker on the same port (SO_REUSEPORT spreads the
+// clients), each with a large receive buffer.
 template <class Socket, class Endpoint>
-bool open_and_bind(Socket& socket, const Endpoint& endpoint, bool reuse_port, boost::system::error_code& ec) {
+bool open_and_bind(Socket& socket, const Endpoint& endpoint, bool udp, boost::system::error_code& ec) {
   socket.open(endpoint.protocol(), ec);
   if (ec) return false;
+  // "::" means IPv6 only: IPv4 is listed separately in addresses.dns, and a
+  // dual-stack socket would collide with it.
   if (endpoint.address().is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
   socket.set_option(asio::socket_base::reuse_address(true), ec);
-  if (reuse_port) {
+  if (udp) {
+    // Room for a burst while the worker is busy: past the buffer, the kernel
+    // drops queries. Capped by net.core.rmem_max; best effort.
+    socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
     int one = 1;
     if (::setsockopt(socket.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
       ec.assign(errno, boost::system::system_category());
@@ -55,6 +65,15 @@ bool open_and_bind(Socket& socket, const Endpoint& endpoint, bool reuse_port, bo
   }
   socket.bind(endpoint, ec);
   return !ec;
+}
+
+// Workers leave signals to the control plane's signal_set, and a blocked
+// signal never interrupts their system calls.
+void block_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGCHLD}) sigaddset(&set, s);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
 }  // namespace
@@ -81,15 +100,17 @@ struct DnsServer::Impl {
   std::thread tcp_thread;
   int port = 0;
   bool running = false;
+
+  // Every socket, or the first error. `collided` tells a port that another
+  // program took between our first bind and a later one.
+  static Result<std::unique_ptr<Impl>> bind(const DnsServerOptions& options, int workers, AnswerPublisher& answers,
+                                             bool& collided);
 };
 
-DnsServer::DnsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-
-DnsServer::~DnsServer() { stop(); }
-
-Result<std::unique_ptr<DnsServer>> DnsServer::bind(const DnsServerOptions& options, AnswerPublisher& answers) {
+Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const DnsServerOptions& options, int workers,
+                                                               AnswerPublisher& answers, bool& collided) {
+  collided = false;
   auto impl = std::make_unique<Impl>();
-  int workers = options.workers > 0 ? options.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < workers; ++i) impl->workers.push_back(std::make_unique<Impl::Worker>());
 
   int port = options.port;
@@ -99,34 +120,69 @@ Result<std::unique_ptr<DnsServer>> DnsServer::bind(const DnsServerOptions& optio
     if (ec) return fail(fmt::format("addresses.dns: \"{}\" is not an IP address", text));
     // With port 0 the first socket picks a free port and every other one
     // binds the same, so UDP and TCP share it as clients expect.
+    auto failed = [&](const char* protocol) {
+      collided = options.port == 0 && port != 0 && ec == asio::error::address_in_use;
+      return fail(describe_bind_error(where(address, port) + protocol, ec, port));
+    };
     for (auto& worker : impl->workers) {
       udp::socket socket(worker->io);
       if (!open_and_bind(socket, udp::endpoint(address, static_cast<unsigned short>(port)), true, ec))
-        return fail(describe_bind_error(where(address, port) + "/udp", ec, port));
+        return failed("/udp");
       if (port == 0) port = socket.local_endpoint().port();
       worker->udp.push_back(std::make_unique<net::UdpListener>(std::move(socket), answers));
     }
+    // No SO_REUSEPORT here: a second failoverdns (or anything else) on the
+    // port must make this bind fail, not quietly share the traffic.
     tcp::acceptor acceptor(impl->tcp_io);
     if (!open_and_bind(acceptor, tcp::endpoint(address, static_cast<unsigned short>(port)), false, ec))
-      return fail(describe_bind_error(where(address, port) + "/tcp", ec, port));
+      return failed("/tcp");
     acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return fail(describe_bind_error(where(address, port) + "/tcp", ec, port));
+    if (ec) return failed("/tcp");
     impl->tcp.push_back(std::make_unique<net::TcpListener>(
         std::move(acceptor), answers, net::TcpLimits{options.tcp_idle_timeout, options.tcp_max_connections}));
   }
   impl->port = port;
-  return std::unique_ptr<DnsServer>(new DnsServer(std::move(impl)));
+  return impl;
+}
+
+DnsServer::DnsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+DnsServer::~DnsServer() { stop(); }
+
+Result<std::unique_ptr<DnsServer>> DnsServer::bind(const DnsServerOptions& options, AnswerPublisher& answers) {
+  if (options.addresses.empty()) return fail("addresses.dns is empty: give at least one address, e.g. \"127.0.0.1\"");
+  if (options.port < 0 || options.port > 65535)
+    return fail(fmt::format("ports.dns: {} is not a port; use 1-65535, or -1 for no DNS server", options.port));
+  const int workers =
+      options.workers > 0 ? options.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // A free UDP port is not always free for TCP (or on the next address): with
+  // port 0, pick another one rather than fail.
+  for (int attempt = 1;; ++attempt) {
+    bool collided = false;
+    auto impl = Impl::bind(options, workers, answers, collided);
+    if (impl) return std::unique_ptr<DnsServer>(new DnsServer(std::move(*impl)));
+    if (!collided || attempt == 10) return std::unexpected(impl.error());
+  }
 }
 
 void DnsServer::start() {
   if (impl_->running) return;
   impl_->running = true;
+  int n = 0;
   for (auto& worker : impl_->workers) {
     for (auto& l : worker->udp) l->start();
-    worker->thread = std::thread([w = worker.get()] { w->io.run(); });
+    worker->thread = std::thread([w = worker.get(), name = fmt::format("dns-udp-{}", n++)] {
+      block_signals();
+      pthread_setname_np(pthread_self(), name.c_str());
+      w->io.run();
+    });
   }
   for (auto& l : impl_->tcp) l->start();
-  impl_->tcp_thread = std::thread([this] { impl_->tcp_io.run(); });
+  impl_->tcp_thread = std::thread([this] {
+    block_signals();
+    pthread_setname_np(pthread_self(), "dns-tcp");
+    impl_->tcp_io.run();
+  });
 }
 
 void DnsServer::stop() {

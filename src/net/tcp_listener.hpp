@@ -2,18 +2,25 @@
 // queries answered in order as they arrive (pipelining), an idle timeout,
 // and a cap on concurrent connections. A client that sends a length too
 // short for a header, or a message we would drop, is disconnected; others
-// are not affected.
+// are not affected. Everything runs on the acceptor's io_context, one thread.
 #pragma once
 
-#include <chrono>
+#include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
 
+#include <chrono>
+#include <memory>
+
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "failoverdns/answer_publisher.hpp"
 
 namespace failoverdns::net {
 
 struct TcpLimits {
+  // How long a connection may wait for the client's next bytes, or for the
+  // client to take our answer, before we close it.
   std::chrono::milliseconds idle_timeout{10000};
   int max_connections = 1024;
 };
@@ -26,11 +33,14 @@ class TcpListener {
 
   void start();
 
+  struct Connection;
+
  private:
-  void accept();
-  void serve(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
 
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer backoff_;
   const AnswerPublisher& answers_;
   TcpLimits limits_;
   int connections_ = 0;  // only touched on this listener's io_context thread

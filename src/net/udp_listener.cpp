@@ -45,6 +45,9 @@ void UdpListener::drain() noexcept {
     unsigned replies = 0;
     for (int i = 0; i < received; ++i) {
       Slot& s = (*slots_)[static_cast<std::size_t>(i)];
+      // Cut to fit the buffer: answering what is left would answer a
+      // different message.
+      if (in_[static_cast<std::size_t>(i)].msg_hdr.msg_flags & MSG_TRUNC) continue;
       std::span<const std::uint8_t> query(s.query.data(), in_[static_cast<std::size_t>(i)].msg_len);
       QueryOutcome outcome = answer_query(table, query, s.response, Transport::udp, rotation_++);
       if (outcome.action != QueryOutcome::Action::reply) continue;

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -13,16 +14,20 @@
 
 #include "daemon/daemon.hpp"
 #include "failoverdns/config.hpp"
+#include "failoverdns/log_value.hpp"
 #include "failoverdns/version.hpp"
 
 using namespace failoverdns;
 
 namespace {
 
-constexpr const char* usage = R"(Usage: failoverdns [options]
+constexpr const char* usage = R"(Usage: failoverdns [agent] [options]
 
 A DNS server for *.service.consul whose answers follow MariaDB health and
 failover. Reads Consul agent configuration (JSON).
+
+The optional "agent" keeps a Consul command line working as it is:
+failoverdns agent -dev -config-dir=/etc/consul.d
 
 Options:
   -config-file FILE   read FILE (repeatable)
@@ -49,7 +54,8 @@ struct Options {
 std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
   Options o;
   exit_code = 2;
-  for (int i = 1; i < argc; ++i) {
+  const int first = argc > 1 && std::string_view(argv[1]) == "agent" ? 2 : 1;
+  for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
     std::string name = arg.starts_with("--") ? arg.substr(2) : arg.starts_with("-") ? arg.substr(1) : "";
     std::optional<std::string> value;
@@ -126,9 +132,9 @@ int main(int argc, char** argv) {
     std::cout << describe(*config) << "configuration is valid\n";
     return 0;
   }
-  for (const auto& w : diagnostics.warnings) spdlog::warn("event=config_warning message=\"{}\"", w);
+  for (const auto& w : diagnostics.warnings) spdlog::warn("event=config_warning message={}", logfmt_value(w));
   if (!config) {
-    for (const auto& e : diagnostics.errors) spdlog::error("event=config_error message=\"{}\"", e);
+    for (const auto& e : diagnostics.errors) spdlog::error("event=config_error message={}", logfmt_value(e));
     spdlog::error("event=not_started errors={} hint=\"fix the errors above; failoverdns --check-config lists them\"",
                   diagnostics.errors.size());
     return 2;

@@ -14,6 +14,7 @@
 #include "daemon/checks.hpp"
 #include "failoverdns/answer_table.hpp"
 #include "failoverdns/catalog.hpp"
+#include "failoverdns/log_value.hpp"
 
 namespace failoverdns {
 namespace {
@@ -48,7 +49,7 @@ void Daemon::publish(const Catalog& catalog) {
     table = AnswerTable::compile(catalog, serial_);
   } catch (const std::exception& e) {
     // A self-check failed: a bug, but the answers being served stay valid.
-    spdlog::error("event=answers_not_published serial={} error=\"{}\"", serial_, e.what());
+    spdlog::error("event=answers_not_published serial={} error={}", serial_, logfmt_value(e.what()));
     return;
   }
   auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
@@ -64,9 +65,9 @@ void Daemon::reload() {
   spdlog::info("event=reload_started");
   ConfigDiagnostics diagnostics;
   auto next = load_config(sources_, diagnostics);
-  for (const auto& w : diagnostics.warnings) spdlog::warn("event=config_warning message=\"{}\"", w);
+  for (const auto& w : diagnostics.warnings) spdlog::warn("event=config_warning message={}", logfmt_value(w));
   if (!next) {
-    for (const auto& e : diagnostics.errors) spdlog::error("event=config_error message=\"{}\"", e);
+    for (const auto& e : diagnostics.errors) spdlog::error("event=config_error message={}", logfmt_value(e));
     spdlog::error("event=reload_failed errors={} hint=\"the running configuration stays; fix the errors and send "
                   "SIGHUP again\"",
                   diagnostics.errors.size());
@@ -81,7 +82,7 @@ void Daemon::reload() {
   try {
     checks = std::make_unique<Checks>(CheckSet(io_, *next, *live_));
   } catch (const std::exception& e) {
-    spdlog::error("event=reload_failed error=\"{}\" hint=\"the running configuration stays\"", e.what());
+    spdlog::error("event=reload_failed error={} hint=\"the running configuration stays\"", logfmt_value(e.what()));
     return;
   }
   stop_checks();
@@ -96,7 +97,7 @@ bool Daemon::start_checks() {
   try {
     checks_ = std::make_unique<Checks>(CheckSet(io_, config_, *live_));
   } catch (const std::exception& e) {
-    spdlog::error("event=not_started error=\"{}\"", e.what());
+    spdlog::error("event=not_started error={}", logfmt_value(e.what()));
     return false;
   }
   checks_->checks.start();
@@ -120,7 +121,7 @@ int Daemon::run() {
   } else {
     auto server = DnsServer::bind(DnsServerOptions::from(config_), *answers_);
     if (!server) {
-      spdlog::error("event=not_started error=\"{}\"", server.error().message);
+      spdlog::error("event=not_started error={}", logfmt_value(server.error().message));
       return 1;
     }
     dns_ = std::move(*server);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "failover/action_sql.hpp"
+#include "failoverdns/log_value.hpp"
 #include "failoverdns/mariadb_connection.hpp"
 #include "failoverdns/mariadb_probe.hpp"
 #include "failoverdns/state_store.hpp"
@@ -99,9 +100,9 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
     auto started = Clock::now();
     ActionResult result = co_await self->run(action);
     result.id = action.id;
-    spdlog::debug("event=action_done service={} action={} target={} ok={} ms={} error=\"{}\"", self->settings.service,
+    spdlog::debug("event=action_done service={} action={} target={} ok={} ms={} error={}", self->settings.service,
                   action_name(action.body), action_target(action.body), result.ok,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(), result.error);
+                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(), logfmt_value(result.error));
     self->feed(DeciderInput{{}, {}, {}, {std::move(result)}});
   }
 

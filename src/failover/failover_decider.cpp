@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include "failoverdns/log_value.hpp"
+
 namespace failoverdns {
 
 namespace {
@@ -934,12 +936,6 @@ class Step {
   Decision d_;
 };
 
-bool needs_quotes(std::string_view v) {
-  if (v.empty()) return true;
-  return std::ranges::any_of(
-      v, [](char c) { return c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20; });
-}
-
 }  // namespace
 
 std::string_view action_name(const ActionBody& body) {
@@ -978,24 +974,7 @@ std::string format(const LogEvent& event) {
     out += ' ';
     out += key;
     out += '=';
-    if (!needs_quotes(value)) {
-      out += value;
-      continue;
-    }
-    out += '"';
-    for (char c : value) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += c;
-      } else if (c == '\n') {
-        out += "\\n";
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        out += ' ';
-      } else {
-        out += c;
-      }
-    }
-    out += '"';
+    out += logfmt_value(value);
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "failoverdns/health_check.hpp"
+#include "failoverdns/log_value.hpp"
 
 namespace failoverdns {
 namespace asio = boost::asio;
@@ -46,9 +47,9 @@ struct HealthMonitor::Impl {
       Health after = c.hysteresis.update(result.health);
       if (after != before || result.health != after)
         spdlog::log(after == Health::passing ? spdlog::level::info : spdlog::level::warn,
-                    "event=check service={} instance={} check=\"{}\" result={} status={} output=\"{}\"", c.service,
-                    c.instance, c.definition.name.empty() ? c.definition.id : c.definition.name,
-                    to_string(result.health), to_string(after), result.output.substr(0, 200));
+                    "event=check service={} instance={} check={} result={} status={} output={}", c.service,
+                    c.instance, logfmt_value(c.definition.name.empty() ? c.definition.id : c.definition.name),
+                    to_string(result.health), to_string(after), logfmt_value(std::string_view(result.output).substr(0, 200)));
       self->publish(c.instance);
       c.timer->expires_at(started + c.definition.interval);
       boost::system::error_code ec;
@@ -63,10 +64,10 @@ HealthMonitor::HealthMonitor(asio::io_context& io, const Config& config, LiveCat
     if (config.failover_for(s.name)) continue;  // the FailoverController owns those instances' health
     for (const auto& c : s.checks) {
       if (c.kind == CheckKind::script && !config.enable_script_checks) {
-        spdlog::warn("event=script_check_disabled service={} instance={} check=\"{}\" hint=\"set "
+        spdlog::warn("event=script_check_disabled service={} instance={} check={} hint=\"set "
                      "enable_script_checks (or enable_local_script_checks) to true to run it, as Consul requires; "
                      "until then the check does not affect DNS\"",
-                     s.name, s.id, c.name.empty() ? c.id : c.name);
+                     s.name, s.id, logfmt_value(c.name.empty() ? c.id : c.name));
         continue;
       }
       impl_->checks.push_back(Impl::Check{s.id, s.name, s.address.empty() ? config.advertise_addr : s.address, s.port,

@@ -25,6 +25,15 @@ run 2 --check-config -config-file "$work/bad.json"
 [[ $out == *"only_pasing"*"did you mean"*"only_passing"* ]] || fail "no suggestion for the typo: $out"
 ok "--check-config on a bad file: exit 2, every error with file and JSON path, a suggestion for the typo"
 
+# The same errors at start-up go to the log as logfmt: the quotes inside a
+# message are escaped, so the value ends where the line ends.
+run 2 -config-file "$work/bad.json"
+line=$(grep 'event=config_error' <<<"$out" | grep -F 'services[1].port' | head -1)
+well_formed='message="([^"\\]|\\.)*"$'
+[[ $line =~ $well_formed ]] || fail "config_error is not one well-formed quoted value: $line"
+[[ $line == *'got \"abc\"'* ]] || fail "the quotes inside the message should be escaped: $line"
+ok "at start-up: exit 2, each error one event=config_error line with its quotes escaped"
+
 echo '{"data_dir": "/opt/consul", "server": true}' >"$work/consul.json"
 run 0 --check-config -config-file "$src/conf/demo.json" -config-file "$work/consul.json"
 [[ $out == *warning*data_dir* ]] || fail "a Consul key we ignore should be a warning: $out"
@@ -38,13 +47,63 @@ run 2 -config-file "$work/none.json"
 [[ $out == *none.json* ]] || fail "a missing file should be named: $out"
 ok "no config: exit 2 with usage; --version; a missing file is named"
 
+run 0 --help
+[[ $out == *Usage* && $out == *-config-dir* && $out == *--check-config* ]] || fail "--help: $out"
+run 2 -log-level loud -config-file "$src/conf/demo.json"
+[[ $out == *"-log-level"*loud* ]] || fail "a bad log level should be named: $out"
+run 2 -config-file "$src/conf/demo.json" --no-such-flag
+[[ $out == *"unknown argument \"--no-such-flag\""* && $out == *Usage* ]] || fail "unknown flag: $out"
+run 2 -config-dir
+[[ $out == *"needs a value"* ]] || fail "a flag without its value: $out"
+ok "--help: exit 0; a bad log level, an unknown flag, a missing value: exit 2 saying which"
+
+# Sources merge in command-line order, whatever the spelling: later scalars
+# win, services accumulate, files in a dir in name order.
+mkdir "$work/d1" "$work/d2"
+echo '{"datacenter": "east", "services": [{"id": "a1", "name": "alpha", "address": "127.0.0.51", "port": 80}]}' >"$work/d1/10-base.json"
+echo '{"datacenter": "west"}' >"$work/d1/20-dc.json"
+echo '{"services": [{"id": "b1", "name": "beta", "address": "127.0.0.52", "port": 80}]}' >"$work/d2/b.json"
+echo '{"datacenter": "north"}' >"$work/last.json"
+run 0 --check-config --config-dir "$work/d1" -config-dir="$work/d2" --config-file="$work/last.json"
+[[ $out == *"datacenter north"* && $out == *"service alpha: 1 instance"* && $out == *"service beta: 1 instance"* ]] ||
+  fail "two dirs and a file: $out"
+run 0 --check-config -config-file "$work/last.json" --config-dir="$work/d1"
+[[ $out == *"datacenter west"* ]] || fail "the last source should win, and 20-dc.json after 10-base.json: $out"
+run 0 agent -dev --check-config -config-dir="$work/d1"
+ok "-config-dir/-config-file repeated, single or double dash, = or a space: merged in order; \"agent -dev\" accepted"
+
+# ports.dns -1: no DNS server, said in the log; the daemon still runs and stops cleanly.
+echo '{"ports": {"dns": -1}, "services": [{"name": "web", "port": 80}]}' >"$work/nodns.json"
+cleanup_more() { [ -z "${nodns:-}" ] || kill "$nodns" 2>/dev/null; }
+"$daemon" -config-file "$work/nodns.json" >"$work/nodns.log" 2>&1 &
+nodns=$!
+deadline=$(( $(now_ms) + 10000 ))
+until grep -q "event=dns_disabled" "$work/nodns.log"; do
+  [ "$(now_ms)" -lt "$deadline" ] || { cat "$work/nodns.log"; fail "ports.dns -1: no event=dns_disabled within 10 s"; }
+  kill -0 $nodns 2>/dev/null || { cat "$work/nodns.log"; fail "ports.dns -1: the daemon exited"; }
+  sleep 0.05
+done
+grep -q "event=listening" "$work/nodns.log" && fail "ports.dns -1 still listens: $(cat "$work/nodns.log")"
+kill $nodns
+status=0
+wait $nodns || status=$?
+nodns=
+[ "$status" = 0 ] || fail "ports.dns -1: exit $status on SIGTERM: $(cat "$work/nodns.log")"
+grep -qE "Sanitizer|runtime error:" "$work/nodns.log" && fail "sanitizer report: $(cat "$work/nodns.log")"
+ok "ports.dns -1: no DNS server, the log says so, SIGTERM exits 0"
+
 cat >"$work/live.json" <<JSON
 {"addresses": {"dns": "127.0.0.1"}, "ports": {"dns": $port},
  "services": [{"id": "a", "name": "app", "address": "127.0.0.31", "port": 80}]}
 JSON
-start_daemon -config-file="$work/live.json" -dev
+start_daemon -config-file="$work/live.json" -dev -log-level debug
 wait_for app.service.consul 127.0.0.31 10 >/dev/null
 ok "-config-file=FILE and -dev are accepted; the daemon serves"
+grep -qE "event=listening.*$port.*workers=[0-9]+" "$log" || fail "no event=listening line with the port and workers"
+ok "one event=listening line with the port and the number of workers"
+dig +tcp +time=2 +tries=1 @127.0.0.1 -p "$port" app.service.consul >/dev/null || true
+log_has " debug event=tcp_closed" 5
+ok "-log-level debug: debug events are logged"
 
 sed -i 's/127.0.0.31/127.0.0.32/' "$work/live.json"
 kill -HUP $pid
@@ -56,6 +115,17 @@ kill -HUP $pid
 log_has "event=reload_failed" 5
 [ "$(ask app.service.consul)" = 127.0.0.32 ] || fail "a failed reload changed the answers"
 ok "a reload with a broken file keeps the running answers and logs reload_failed"
+
+other=$(free_port)
+cat >"$work/live.json" <<JSON
+{"addresses": {"dns": "127.0.0.1"}, "ports": {"dns": $other},
+ "services": [{"id": "a", "name": "app", "address": "127.0.0.33", "port": 80}]}
+JSON
+kill -HUP $pid
+wait_for app.service.consul 127.0.0.33 5 >/dev/null
+grep -q "event=reload_listeners_unchanged" "$log" || fail "a reload changing ports.dns should warn that it needs a restart"
+[ -z "$(ask_at "$other" app.service.consul)" ] || fail "a reload moved the listener to port $other"
+ok "a reload that changes ports.dns: new answers on the old port, a warning that the port needs a restart"
 
 run 1 -config-file "$src/conf/demo.json" -config-file <(echo "{\"ports\": {\"dns\": $port}}")
 [[ $out == *"address in use"* ]] || fail "busy port: $out"

@@ -161,10 +161,15 @@ class Responder {
 
     std::uint8_t opcode = (q_[2] >> 3) & 0x0F;
     bool parsed = read16(q_ + 4) == 1 && parse_question(q_, q_size_, question_);
-    if (opcode != 0) return error(rcode::notimp, parsed);
-    if (!parsed) return error(rcode::formerr, false);
+    if (!parsed) return error(opcode != 0 ? rcode::notimp : rcode::formerr, false);
     Edns edns;
-    if (!parse_edns(q_, q_size_, question_.end, edns)) return error(rcode::formerr, false);
+    bool edns_ok = parse_edns(q_, q_size_, question_.end, edns);
+    // RFC 6891 7: a query with an OPT gets one back, NOTIMP included.
+    if (opcode != 0) {
+      if (edns_ok) edns_ = edns;
+      return error(rcode::notimp, true);
+    }
+    if (!edns_ok) return error(rcode::formerr, false);
     edns_ = edns;
     limit_ = response_limit();
     if (edns_.present && edns_.version > 0) return badvers();
@@ -230,7 +235,7 @@ class Responder {
   }
 
   // Errors carry the question when we could parse it, and our OPT when the
-  // query had one (FORMERR and NOTIMP are answered before EDNS is read).
+  // query had a valid one (FORMERR is answered before EDNS is read).
   QueryOutcome error(std::uint8_t rc, bool with_question) noexcept {
     std::size_t pos = header_size;
     if (with_question) pos = echo_question();

@@ -56,6 +56,14 @@ TEST_CASE("opcodes other than QUERY get NOTIMP with the opcode and question echo
   CHECK(r.answer().empty());
   CHECK_FALSE(r.aa());
 
+  q.edns_payload = 4096;  // an OPT in the query: ours in the NOTIMP
+  r = ask(*table, q);
+  REQUIRE(r.pkt);
+  CHECK(r.rcode() == LDNS_RCODE_NOTIMPL);
+  CHECK(ldns_pkt_edns(r.pkt.get()));
+  CHECK(ldns_pkt_edns_udp_size(r.pkt.get()) == 1232);
+  q.edns_payload.reset();
+
   q.opcode = LDNS_PACKET_UPDATE;
   q.qdcount = 0;  // and an unparseable question: no question echoed
   auto bytes = q.bytes();

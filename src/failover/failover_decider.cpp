@@ -313,6 +313,19 @@ class Step {
       }
     } else if (p.kind == "redirect") {
       if (r.ok) {
+        // The executor just pointed it at the primary. Until a probe says
+        // so, the last observation still shows the old source and would
+        // redirect it again at every result that wakes the decider.
+        const auto* pm = member(ps().primary);
+        if (auto& obs = track(p.instance).last_reachable; obs && pm) {
+          for (auto& row : obs->replication) {
+            const auto* src = source_of(row);
+            if (src && src->id != pm->id && ps().is_fenced(src->id)) {
+              row.master_host = pm->host;
+              row.master_port = pm->port;
+            }
+          }
+        }
         emit(LogLevel::info, "redirected", {{"instance", p.instance}, {"primary", ps().primary}});
       } else {
         track(p.instance).retry_after = now() + settings_.interval;

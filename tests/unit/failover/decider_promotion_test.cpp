@@ -82,8 +82,15 @@ TEST_CASE("three nodes: drain, save intent, promote, save, publish, then redirec
   CHECK(summary.field("state_saved") == "5ms");
   CHECK(summary.field("outage") == "1270ms");
 
+  // The redirect's result comes before db3's next probe: db3's last
+  // observation still shows db1, and must not trigger another redirect.
+  sim.advance(5ms, {}, {sim.ok_for<Redirect>()});
+  CHECK(sim.last.actions.empty());
+  sim.advance(5ms, {}, {});
+  CHECK(sim.last.actions.empty());
+
   // db3 replicates from db2: it is a replica again.
-  sim.advance(100ms, {replica_obs("db3", {.source = "db2", .gtid = "0-1-100"})}, {sim.ok_for<Redirect>()});
+  sim.advance(100ms, {replica_obs("db3", {.source = "db2", .gtid = "0-1-100"})}, {});
   CHECK(sim.role("db3") == Role::replica);
   CHECK(sim.last.actions.empty());
 

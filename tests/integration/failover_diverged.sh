@@ -3,30 +3,40 @@
 # on it while failoverdns was not looking) is diverged: it is fenced
 # read-only, not rejoined and not published, and the log names the GTIDs.
 source "$(dirname "$0")/scenario_lib.sh"
+source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 cluster kill 1 >/dev/null
-wait_for mysql.service.consul 127.0.0.12 8 >/dev/null
+wait_for mysql.service.consul 127.0.0.12 $(( refused_deadline_ms / 1000 + 1 )) >/dev/null
 ok "failover to node2"
 
 stop_daemon
 cluster start 1 >/dev/null
 cluster sql 1 "INSERT INTO app.t (v) VALUES ('only-on-node1')" >/dev/null
 extra=$(cluster sql 1 "SELECT @@gtid_binlog_pos")
+[ "$(cluster sql 1 'SELECT @@read_only')" = 0 ] || fail "test set-up: node1 should be writable"
 ok "with failoverdns stopped, node1 came back writable and took a write ($extra)"
 
+watch_primary 127.0.0.11
 start_daemon -config-file "$work/config.json"
-poll_sql 1 "SELECT @@read_only" 1 10
+wait_serving 10
+poll_sql 1 "SELECT @@read_only" 1 $(( (interval_ms + margin_ms) / 1000 ))
 ok "node1 is fenced read-only"
-log_has "event=diverged" 10
-grep -E "event=diverged" "$log" | head -1 | grep -q "gtids_not_on_primary=$extra" || fail "the log does not name the diverging GTIDs"
-ok "the log explains the divergence and names the GTIDs"
+log_has "event=(diverged|rejoin_blocked)" 10
+line=$(grep -E "event=(diverged|rejoin_blocked)" "$log" | head -1)
+[[ $line == *instance=node1* ]] || fail "the divergence line does not name node1: $line"
+[[ $line == *"gtids_not_on_primary=$extra"* ]] || fail "the divergence line does not name the diverging GTIDs ($extra): $line"
+ok "the log explains the divergence and names the GTIDs ($extra)"
 # Several probe intervals later: still not replicating, not published.
-sleep_until=$(( $(now_ms) + 3000 ))
-while [ "$(now_ms)" -lt "$sleep_until" ]; do
-  [ "$(ask mysql.service.consul)" = 127.0.0.12 ] || fail "the name left node2: '$(ask mysql.service.consul)'"
-  [ -z "$(ask replica.mysql.service.consul)" ] || fail "the diverged node is published as a replica"
-  sleep 0.2
-done
+hold mysql.service.consul 127.0.0.12 3000 "node2 is the primary"
+[ -z "$(ask replica.mysql.service.consul)" ] || fail "the diverged node is published as a replica: $(ask replica.mysql.service.consul)"
+watch_end
 [ -z "$(replication_of 1)" ] || fail "the diverged node was rejoined: $(replication_of 1)"
-ok "node1 is neither rejoined nor published; node2 stays the primary"
+[ "$(cluster sql 1 'SELECT @@read_only')" = 1 ] || fail "node1 was made writable again"
+[ "$(cluster sql 1 "SELECT COUNT(*) FROM app.t WHERE v = 'only-on-node1'")" = 1 ] || fail "the diverged row was removed from node1"
+[ "$(cluster sql 2 "SELECT COUNT(*) FROM app.t WHERE v = 'only-on-node1'")" = 0 ] || fail "the diverged row reached node2"
+ok "node1 is neither rejoined nor published (as primary or replica); its extra row stays on it alone"
+[ "$(state_get primary) $(state_get epoch)" = "node2 2" ] || fail "state file: '$(state_get primary) $(state_get epoch)', expected 'node2 2'"
+[[ " $(state_get fenced) " == *" node1 "* ]] || fail "the state file no longer fences node1: '$(state_get fenced)'"
+ok "the state file keeps node2 the primary and node1 fenced"
+no_action_storm
 finish

@@ -124,22 +124,36 @@ Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const DnsServerOp
       collided = options.port == 0 && port != 0 && ec == asio::error::address_in_use;
       return fail(describe_bind_error(where(address, port) + protocol, ec, port));
     };
-    for (auto& worker : impl->workers) {
-      udp::socket socket(worker->io);
-      if (!open_and_bind(socket, udp::endpoint(address, static_cast<unsigned short>(port)), true, ec))
-        return failed("/udp");
-      if (port == 0) port = socket.local_endpoint().port();
-      worker->udp.push_back(std::make_unique<net::UdpListener>(std::move(socket), answers));
-    }
+    auto bind_udp = [&]() -> Result<void> {
+      for (auto& worker : impl->workers) {
+        udp::socket socket(worker->io);
+        if (!open_and_bind(socket, udp::endpoint(address, static_cast<unsigned short>(port)), true, ec))
+          return failed("/udp");
+        if (port == 0) port = socket.local_endpoint().port();
+        worker->udp.push_back(std::make_unique<net::UdpListener>(std::move(socket), answers));
+      }
+      return {};
+    };
     // No SO_REUSEPORT here: a second failoverdns (or anything else) on the
     // port must make this bind fail, not quietly share the traffic.
-    tcp::acceptor acceptor(impl->tcp_io);
-    if (!open_and_bind(acceptor, tcp::endpoint(address, static_cast<unsigned short>(port)), false, ec))
-      return failed("/tcp");
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return failed("/tcp");
-    impl->tcp.push_back(std::make_unique<net::TcpListener>(
-        std::move(acceptor), answers, net::TcpLimits{options.tcp_idle_timeout, options.tcp_max_connections}));
+    auto bind_tcp = [&]() -> Result<void> {
+      tcp::acceptor acceptor(impl->tcp_io);
+      if (!open_and_bind(acceptor, tcp::endpoint(address, static_cast<unsigned short>(port)), false, ec))
+        return failed("/tcp");
+      acceptor.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) return failed("/tcp");
+      impl->tcp.push_back(std::make_unique<net::TcpListener>(
+          std::move(acceptor), answers, net::TcpLimits{options.tcp_idle_timeout, options.tcp_max_connections}));
+      return {};
+    };
+    // A given port: TCP first, so a port another failoverdns holds fails
+    // before our UDP sockets join its SO_REUSEPORT group and take a share of
+    // its queries for as long as we take to exit. Port 0: UDP picks it.
+    const bool udp_picks = port == 0;
+    auto first = udp_picks ? bind_udp() : bind_tcp();
+    if (!first) return std::unexpected(first.error());
+    auto second = udp_picks ? bind_tcp() : bind_udp();
+    if (!second) return std::unexpected(second.error());
   }
   impl->port = port;
   return impl;

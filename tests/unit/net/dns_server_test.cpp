@@ -441,6 +441,17 @@ TEST_CASE("bind errors say what to do") {
     CHECK(bound.error().message.find("address in use") != std::string::npos);
     CHECK(bound.error().message.find("/udp") != std::string::npos);
   }
+  SUBCASE("a port another failoverdns serves: refused on TCP; the first keeps every query") {
+    Server first(options());
+    auto o = options();
+    o.port = first.port;
+    auto bound = DnsServer::bind(o, answers);
+    REQUIRE_FALSE(bound);
+    CHECK(bound.error().message.find("127.0.0.1:" + std::to_string(o.port) + "/tcp: address in use") !=
+          std::string::npos);
+    UdpClient u("127.0.0.1", first.port);
+    for (std::uint16_t id = 60; id < 70; ++id) CHECK(single_a(u.ask(query(id))) == "127.0.0.21");
+  }
   SUBCASE("not an address") {
     auto bound = DnsServer::bind(options({"localhost"}), answers);
     REQUIRE_FALSE(bound);

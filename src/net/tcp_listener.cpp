@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <span>
 #include <string>
@@ -48,9 +49,16 @@ struct TcpListener::Connection {
   asio::steady_timer watchdog;
   Clock::time_point deadline;
   bool timed_out = false;
-  std::array<std::uint8_t, 2> prefix;
-  std::array<std::uint8_t, max_response_size> query;  // a TCP message is at most 65535 bytes
+  // Pipelining clients send many queries per segment: one read takes all
+  // that arrived, and their answers leave in one write. `in` holds any one
+  // whole message (2-byte length + at most 65535 bytes); answers are rendered
+  // into `response` and gathered in `out`, or written on their own when
+  // bigger than it.
+  std::array<std::uint8_t, 2 + max_response_size> in;
+  std::size_t in_length = 0;
   std::array<std::uint8_t, 2 + max_response_size> response;
+  std::array<std::uint8_t, 16384> out;
+  std::size_t out_length = 0;
 };
 
 namespace {
@@ -130,33 +138,61 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
   AnswerPublisher::Reader reader(answers_);
   std::uint32_t rotation = 0;
   const char* reason = "closed_by_client";
-  for (;;) {
-    boost::system::error_code ec;
+  boost::system::error_code ec;
+  // Sends what `out` gathered. The idle deadline also holds for a client
+  // that stops reading its answers.
+  auto flush = [&]() -> asio::awaitable<bool> {
+    if (c->out_length == 0) co_return true;
     c->deadline = Clock::now() + limits_.idle_timeout;
-    co_await asio::async_read(c->socket, asio::buffer(c->prefix), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    const std::size_t length = (std::size_t{c->prefix[0]} << 8) | c->prefix[1];
-    if (length < 12) {  // cannot be a DNS message: this client is confused
-      reason = "length_too_short";
-      break;
-    }
-    c->deadline = Clock::now() + limits_.idle_timeout;
-    co_await asio::async_read(c->socket, asio::buffer(c->query.data(), length),
-                              asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    QueryOutcome outcome = answer_query(reader.table(), std::span<const std::uint8_t>(c->query.data(), length),
-                                        std::span(c->response).subspan(2), Transport::tcp, rotation++);
-    if (outcome.action != QueryOutcome::Action::reply) {
-      reason = "not_a_query";
-      break;
-    }
-    c->response[0] = static_cast<std::uint8_t>(outcome.length >> 8);
-    c->response[1] = static_cast<std::uint8_t>(outcome.length);
-    // The same deadline holds for a client that stops reading its answers.
-    c->deadline = Clock::now() + limits_.idle_timeout;
-    co_await asio::async_write(c->socket, asio::buffer(c->response.data(), 2 + outcome.length),
+    co_await asio::async_write(c->socket, asio::buffer(c->out.data(), c->out_length),
                                asio::redirect_error(asio::use_awaitable, ec));
+    c->out_length = 0;
+    co_return !ec;
+  };
+  for (bool open = true; open;) {
+    c->deadline = Clock::now() + limits_.idle_timeout;
+    std::size_t n = co_await c->socket.async_read_some(
+        asio::buffer(c->in.data() + c->in_length, c->in.size() - c->in_length),
+        asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
+    c->in_length += n;
+    // Answer every whole message that arrived, in order.
+    std::size_t pos = 0;
+    while (open && c->in_length - pos >= 2) {
+      const std::size_t length = (std::size_t{c->in[pos]} << 8) | c->in[pos + 1];
+      if (length < 12) {  // cannot be a DNS message: this client is confused
+        reason = "length_too_short";
+        open = false;
+        break;
+      }
+      if (c->in_length - pos < 2 + length) break;  // the rest comes with the next read
+      QueryOutcome outcome = answer_query(reader.table(), std::span<const std::uint8_t>(c->in.data() + pos + 2, length),
+                                          std::span(c->response).subspan(2), Transport::tcp, rotation++);
+      pos += 2 + length;
+      if (outcome.action != QueryOutcome::Action::reply) {
+        reason = "not_a_query";
+        open = false;
+        break;
+      }
+      c->response[0] = static_cast<std::uint8_t>(outcome.length >> 8);
+      c->response[1] = static_cast<std::uint8_t>(outcome.length);
+      const std::size_t framed = 2 + outcome.length;
+      if (c->out_length + framed > c->out.size() && !co_await flush()) {
+        open = false;
+      } else if (framed > c->out.size()) {
+        c->deadline = Clock::now() + limits_.idle_timeout;
+        co_await asio::async_write(c->socket, asio::buffer(c->response.data(), framed),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        open = !ec;
+      } else {
+        std::memcpy(c->out.data() + c->out_length, c->response.data(), framed);
+        c->out_length += framed;
+      }
+    }
+    // Answers to the queries before a bad one still go out.
+    if (!co_await flush()) break;
+    std::memmove(c->in.data(), c->in.data() + pos, c->in_length - pos);
+    c->in_length -= pos;
   }
   if (c->timed_out) reason = "idle_timeout";
   if (spdlog::should_log(spdlog::level::debug))

@@ -4,6 +4,7 @@
 #include "failoverdns/dns_server.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <arpa/inet.h>
 #include <linux/capability.h>
@@ -319,6 +320,43 @@ TEST_CASE("TCP: pipelined queries in one segment are all answered, in order") {
   CHECK(rcode_of(*first) == 0);
   CHECK(id_of(*next) == 12);
   CHECK(rcode_of(*next) == 3);  // NXDOMAIN
+}
+
+TEST_CASE("TCP: 300 pipelined queries in one write, answers bigger than one batch: all, in order") {
+  // 1500 instances: one A answer is ~24 KB, more than the 16 KiB batch.
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 1500; ++i) many.emplace_back(fmt::format("w{}", i), fmt::format("127.1.{}.{}", i / 250, i % 250 + 1));
+  Server s(options(), many);
+  TcpClient t("127.0.0.1", s.port);
+  Bytes all;
+  for (std::uint16_t id = 0; id < 300; ++id) {
+    Bytes f = framed(id % 50 == 7 ? query(id, "web.service.consul") : query(id, "nosuch.service.consul"));
+    all.insert(all.end(), f.begin(), f.end());
+  }
+  t.send(all);
+  for (std::uint16_t id = 0; id < 300; ++id) {
+    auto reply = t.read_message();
+    REQUIRE(reply);
+    REQUIRE(id_of(*reply) == id);
+    CHECK(answer_count(*reply) == (id % 50 == 7 ? 1500 : 0));
+  }
+}
+
+TEST_CASE("TCP: the answers to queries before a bad frame arrive, then the connection closes") {
+  Server s(options());
+  TcpClient t("127.0.0.1", s.port);
+  Bytes segment = framed(query(16));
+  Bytes second = framed(query(17));
+  segment.insert(segment.end(), second.begin(), second.end());
+  segment.insert(segment.end(), {0x00, 0x05, 1, 2, 3, 4, 5});
+  t.send(segment);
+  auto a = t.read_message();
+  auto b = t.read_message();
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(id_of(*a) == 16);
+  CHECK(id_of(*b) == 17);
+  CHECK(t.closed_within(2s));
 }
 
 TEST_CASE("TCP: a query arriving one byte at a time is answered") {

@@ -59,6 +59,23 @@ class OutstandingTable {
     }
     return n;
   }
+  // Gives up every query in flight on `connection` (the server closed it:
+  // no answer can come), calling on_lost(slot) for each; returns how many.
+  template <typename OnLost>
+  std::uint32_t drop_connection(std::uint16_t connection, OnLost&& on_lost) noexcept {
+    std::uint32_t n = 0;
+    for (std::uint32_t i = head_; i != kNone;) {
+      const auto id = static_cast<std::uint16_t>(i);
+      i = slots_[id].next;
+      if (slots_[id].connection != connection) continue;
+      on_lost(slots_[id]);
+      unlink(id);
+      slots_[id].state = State::timed_out;
+      push_free(id);
+      ++n;
+    }
+    return n;
+  }
   // Start time of the oldest query in flight; only when in_flight() > 0.
   std::int64_t oldest_start_ns() const noexcept { return slots_[head_].start_ns; }
 

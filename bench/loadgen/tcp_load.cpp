@@ -213,7 +213,8 @@ class TcpLoad {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
         return;
       }
-      // Closed by the server: its queries in flight will time out.
+      // Closed by the server: its queries in flight are lost, and a new
+      // connection carries on, as a client would.
       reconnect(c);
       return;
     }
@@ -239,6 +240,7 @@ class TcpLoad {
   void reconnect(std::size_t c) noexcept {
     Connection& conn = connections_[c];
     ++stats_.io_errors;
+    table_.drop_connection(static_cast<std::uint16_t>(c), [this](const OutstandingTable::Slot& slot) { lose(slot); });
     ::close(conn.fd);
     conn.out_begin = conn.out_end = conn.in_length = 0;
     conn.fd = connect_socket(target_, SOCK_STREAM);
@@ -248,10 +250,14 @@ class TcpLoad {
   }
 
   void expire(std::int64_t deadline) noexcept {
-    table_.expire(deadline, [this](const OutstandingTable::Slot& slot) {
-      ++stats_.lost;
-      ++connections_[slot.connection].credit;
-    });
+    table_.expire(deadline, [this](const OutstandingTable::Slot& slot) { lose(slot); });
+  }
+
+  // A query that will get no answer: counted, and its place in the window
+  // goes back to its connection.
+  void lose(const OutstandingTable::Slot& slot) noexcept {
+    ++stats_.lost;
+    ++connections_[slot.connection].credit;
   }
 
   const LoadPlan& plan_;

@@ -52,9 +52,7 @@ class OutstandingTable {
     while (head_ != kNone && slots_[head_].start_ns < deadline_ns) {
       const auto id = static_cast<std::uint16_t>(head_);
       on_lost(slots_[id]);
-      unlink(id);
-      slots_[id].state = State::timed_out;
-      push_free(id);
+      give_up(id);
       ++n;
     }
     return n;
@@ -69,9 +67,7 @@ class OutstandingTable {
       i = slots_[id].next;
       if (slots_[id].connection != connection) continue;
       on_lost(slots_[id]);
-      unlink(id);
-      slots_[id].state = State::timed_out;
-      push_free(id);
+      give_up(id);
       ++n;
     }
     return n;
@@ -83,6 +79,12 @@ class OutstandingTable {
   static constexpr std::uint32_t kNone = UINT32_MAX;
   void unlink(std::uint16_t id) noexcept;
   void push_free(std::uint16_t id) noexcept;
+  // Off the in-flight list and free again; a late answer is recognised once.
+  void give_up(std::uint16_t id) noexcept {
+    unlink(id);
+    slots_[id].state = State::timed_out;
+    push_free(id);
+  }
 
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<std::uint16_t[]> free_ring_;

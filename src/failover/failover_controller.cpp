@@ -102,7 +102,8 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
     result.id = action.id;
     spdlog::debug("event=action_done service={} action={} target={} ok={} ms={} error={}", self->settings.service,
                   action_name(action.body), action_target(action.body), result.ok,
-                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(), logfmt_value(result.error));
+                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(),
+                  logfmt_value(result.error));
     self->feed(DeciderInput{{}, {}, {}, {std::move(result)}});
   }
 

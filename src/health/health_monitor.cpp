@@ -47,9 +47,10 @@ struct HealthMonitor::Impl {
       Health after = c.hysteresis.update(result.health);
       if (after != before || result.health != after)
         spdlog::log(after == Health::passing ? spdlog::level::info : spdlog::level::warn,
-                    "event=check service={} instance={} check={} result={} status={} output={}", c.service,
-                    c.instance, logfmt_value(c.definition.name.empty() ? c.definition.id : c.definition.name),
-                    to_string(result.health), to_string(after), logfmt_value(std::string_view(result.output).substr(0, 200)));
+                    "event=check service={} instance={} check={} result={} status={} output={}", c.service, c.instance,
+                    logfmt_value(c.definition.name.empty() ? c.definition.id : c.definition.name),
+                    to_string(result.health), to_string(after),
+                    logfmt_value(std::string_view(result.output).substr(0, 200)));
       self->publish(c.instance);
       c.timer->expires_at(started + c.definition.interval);
       boost::system::error_code ec;

@@ -103,6 +103,15 @@ class TcpLoad {
     if (now < plan_.end_ns && open_loop) {
       wake = std::min(wake, scheduled_ns(plan_, scheduled_));
     }
+    // Closed loop: window freed without an answer to wake us (queries lost
+    // with a connection the server closed) is used at once.
+    if (now < plan_.end_ns && !open_loop && !table_.full()) {
+      for (std::size_t c = 0; c < count_; ++c) {
+        if (connections_[c].fd >= 0 && connections_[c].credit > 0) {
+          return now;
+        }
+      }
+    }
     if (table_.in_flight() > 0) {
       wake = std::min(wake, table_.oldest_start_ns() + plan_.timeout_ns);
     }

@@ -87,5 +87,14 @@ void wait_until(std::int64_t deadline_ns) noexcept;
 inline std::int64_t scheduled_ns(const LoadPlan& plan, std::uint64_t i) noexcept {
   return plan.start_ns + static_cast<std::int64_t>((static_cast<double>(i) + plan.phase) * 1e9 / plan.rate);
 }
+// Open loop: how many queries the schedule held before the end that never
+// went out, when `sent` of them did.
+inline std::uint64_t unsent_after(const LoadPlan& plan, std::uint64_t sent) noexcept {
+  std::uint64_t due = sent;
+  while (scheduled_ns(plan, due) < plan.end_ns) {
+    ++due;
+  }
+  return due - sent;
+}
 
 }  // namespace fdns_bench

@@ -89,11 +89,7 @@ class TcpLoad {
       }
     }
     if (open_loop) {
-      std::uint64_t due = scheduled_;
-      while (scheduled_ns(plan_, due) < plan_.end_ns) {
-        ++due;
-      }
-      stats_.unsent += due - scheduled_;
+      stats_.unsent += unsent_after(plan_, scheduled_);
     }
   }
 

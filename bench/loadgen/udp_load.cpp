@@ -86,11 +86,7 @@ class UdpLoad {
     }
     if (open_loop) {
       // Whatever the schedule held before the end but never went out.
-      std::uint64_t due = scheduled_;
-      while (scheduled_ns(plan_, due) < plan_.end_ns) {
-        ++due;
-      }
-      stats_.unsent += due - scheduled_;
+      stats_.unsent += unsent_after(plan_, scheduled_);
     }
   }
 

@@ -50,14 +50,11 @@ namespace {
 // Returns the MYSQL_WAIT_* bits that happened, or 0 when the deadline passed.
 asio::awaitable<int> wait_socket(MYSQL* mysql, int status, Deadline deadline) {
   auto executor = co_await asio::this_coro::executor;
-  Deadline until = deadline;
-  if (status & MYSQL_WAIT_TIMEOUT) {
-    // libmariadb's own timeout (connect/read timeouts) counts too.
-    until = std::min(until, std::chrono::steady_clock::now() +
-                                std::chrono::milliseconds(mysql_get_timeout_value_ms(mysql)));
-  }
   const int fd = static_cast<int>(mysql_get_socket(mysql));
   if (fd < 0 || !(status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE))) {
+    // Only a pause was asked for: libmariadb's own timeout, within ours.
+    Deadline until = std::min(deadline, std::chrono::steady_clock::now() +
+                                            std::chrono::milliseconds(mysql_get_timeout_value_ms(mysql)));
     asio::steady_timer timer(executor, until);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -70,7 +67,10 @@ asio::awaitable<int> wait_socket(MYSQL* mysql, int status, Deadline deadline) {
     ~Borrowed() { descriptor.release(); }
   } borrowed{asio::posix::stream_descriptor(executor, fd)};
   auto& socket = borrowed.descriptor;
-  asio::steady_timer timer(executor, until);
+  // Waiting on the socket, only our deadline counts: libmariadb's read
+  // timeout would end a long statement (a relay-log wait of relay_log_wait)
+  // at its fixed value, whatever the operation's own deadline.
+  asio::steady_timer timer(executor, deadline);
   // The timer's handler may already be queued when the wait completes; it
   // must then touch nothing of this frame, which is gone by the time it runs.
   struct Race {
@@ -89,7 +89,7 @@ asio::awaitable<int> wait_socket(MYSQL* mysql, int status, Deadline deadline) {
   co_await socket.async_wait(type, asio::redirect_error(asio::use_awaitable, ec));
   race->open = false;
   timer.cancel();
-  if (race->timed_out) co_return std::chrono::steady_clock::now() >= deadline ? 0 : MYSQL_WAIT_TIMEOUT;
+  if (race->timed_out) co_return 0;
   // Report exactly what is ready now: libmariadb may have asked for both.
   pollfd p{fd, static_cast<short>(((status & MYSQL_WAIT_READ) ? POLLIN : 0) | ((status & MYSQL_WAIT_WRITE) ? POLLOUT : 0)),
            0};
@@ -173,7 +173,8 @@ asio::awaitable<Result<std::unique_ptr<MariadbConnection>>> MariadbConnection::c
   if (!mysql_init(mysql)) co_return fail("cannot initialise a MariaDB client handle: out of memory");
   handle->initialised = true;
   mysql_options(mysql, MYSQL_OPT_NONBLOCK, nullptr);
-  // Backstops only: our deadline normally fires first.
+  // Not used while we wait on the socket (only the caller's deadline is);
+  // set in case libmariadb ever blocks on its own.
   unsigned int backstop = 10;
   mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &backstop);
   mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &backstop);

@@ -102,6 +102,10 @@ struct FailoverSettings {
   std::filesystem::path state_file;       // default /var/lib/failoverdns/<service>.state
   Milliseconds cooldown{std::chrono::seconds(60)};
   std::optional<Milliseconds> max_replica_lag;  // replicas lagging more leave replica.<svc>
+  // MariaDB's extra_port: failoverdns's own connections (probes, actions) go
+  // there, so a server at max_connections can still be probed and fenced.
+  // Replication keeps the service port.
+  std::optional<std::uint16_t> extra_port;
   std::string path;
 };
 

@@ -6,8 +6,11 @@
 // the roles and logs the events. Called on the control-plane thread only.
 //
 // The rules, each tested in tests/unit/failover/:
-// - Detection: the primary is failed after `failcount` consecutive failed
-//   probes; after its first failure it is re-probed every recheck_interval.
+// - Detection: the primary is failed after `failcount` consecutive probes
+//   that got no answer at all; after the first it is re-probed every
+//   recheck_interval. A probe answered with an error (full, access denied)
+//   proves the server alive: never a failure, reported once (probe_refused,
+//   probe_overloaded); such an instance is neither candidate nor replica.
 //   Roles keep their hysteresis too: one lost probe changes nothing.
 // - verify_with_replicas: a reachable replica whose IO thread is connected
 //   without error to the primary, and whose received events or heartbeats
@@ -186,8 +189,9 @@ struct DeciderState {
   };
   struct MemberTrack {
     bool observed = false;
+    ProbeOutcome last_outcome = ProbeOutcome::no_answer;
     std::optional<Observation> last_reachable;
-    int consecutive_failures = 0;
+    int consecutive_failures = 0;  // probes without any answer; an error answer resets it
     std::optional<SteadyTime> first_failure_at;
     std::string last_error;
     std::optional<ReplicaProgress> progress;

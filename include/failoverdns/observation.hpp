@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace failoverdns {
@@ -36,17 +37,36 @@ struct ReplicaStatus {
   bool io_running() const { return io_state == "Yes"; }
 };
 
+// How a probe ended. Only no_answer is evidence that a server is down: one
+// that sent an error is alive, whatever the error says (issue 8: a full
+// primary answering "Too many connections" was failed over while the
+// application kept writing to it).
+enum class ProbeOutcome {
+  answered,    // connected and answered every query within the deadline
+  no_answer,   // refused TCP, reset, timed out, went away, or is shutting down
+  refused,     // alive, but refuses us: access denied, missing privilege, host blocked
+  overloaded,  // alive, but full: max_connections, max_user_connections, out of resources
+};
+std::string_view to_string(ProbeOutcome outcome);
+
+// The outcome of a failed connect or query from its error number: 0 (our
+// deadline) and client-side CR_* numbers are no_answer; a server's ER_*
+// number is refused or overloaded, except ER_SERVER_SHUTDOWN (going down).
+ProbeOutcome outcome_of_error(int code);
+
 struct Observation {
   std::string instance_id;
   SteadyTime at{};
-  bool reachable = false;  // connected and answered every query within the deadline
-  std::string error;       // why not reachable, for the log
+  ProbeOutcome outcome = ProbeOutcome::no_answer;
+  std::string error;  // why not answered, for the log
   bool read_only = false;
   std::uint32_t server_id = 0;
   std::string gtid_binlog_pos;   // @@gtid_binlog_pos: what this server wrote to its binlog
   std::string gtid_current_pos;  // @@gtid_current_pos
   std::string gtid_slave_pos;    // @@gtid_slave_pos: what this server applied as a replica
   std::vector<ReplicaStatus> replication;  // empty = not a replica
+
+  bool reachable() const { return outcome == ProbeOutcome::answered; }
 };
 
 }  // namespace failoverdns

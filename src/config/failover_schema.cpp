@@ -142,6 +142,10 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
              [&](auto& v, auto& p) {
                if (auto d = r.duration(v, p)) f.max_replica_lag = *d;
              }},
+            {"extra_port",
+             [&](auto& v, auto& p) {
+               if (auto n = r.integer(v, p, 1, 65535)) f.extra_port = static_cast<std::uint16_t>(*n);
+             }},
         });
     if (!is_object) continue;
 

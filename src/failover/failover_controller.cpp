@@ -43,7 +43,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
   bool stopped = false;
 
   MariadbEndpoint endpoint_of(const FailoverMember& m) const {
-    return {m.host, m.port, settings.user, settings.password};
+    return {m.host, settings.extra_port.value_or(m.port), settings.user, settings.password};
   }
 
   const FailoverMember* member(const std::string& id) const {

@@ -101,7 +101,12 @@ class Step {
   bool answering(const std::string& id) {
     if (!member(id)) return false;
     const auto& t = track(id);
-    return t.observed && t.last_reachable && t.consecutive_failures == 0;
+    return t.observed && t.last_reachable && t.last_outcome == ProbeOutcome::answered;
+  }
+  // Alive but its latest probe got an error instead of answers.
+  bool refusing(const std::string& id) {
+    auto o = track(id).last_outcome;
+    return o == ProbeOutcome::refused || o == ProbeOutcome::overloaded;
   }
   // Up with hysteresis: a few lost probes do not take it down.
   bool up(const std::string& id) {
@@ -186,25 +191,53 @@ class Step {
   void observe(const Observation& obs) {
     if (!member(obs.instance_id)) return;
     auto& t = track(obs.instance_id);
-    bool is_primary = obs.instance_id == ps().primary;
+    const std::string& id = obs.instance_id;
+    bool is_primary = id == ps().primary;
     t.observed = true;
-    if (obs.reachable) {
-      if (is_primary && t.consecutive_failures > 0 && t.consecutive_failures < settings_.failcount) {
-        emit(LogLevel::info, "primary_probe_ok",
-             {{"instance", obs.instance_id}, {"after_failures", std::to_string(t.consecutive_failures)}});
-      }
-      t.consecutive_failures = 0;
-      t.first_failure_at.reset();
-      t.last_reachable = obs;
-      note_progress(t, obs);
-      return;
+    t.last_outcome = obs.outcome;
+    switch (obs.outcome) {
+      case ProbeOutcome::answered:
+        if (is_primary && t.consecutive_failures > 0 && t.consecutive_failures < settings_.failcount) {
+          emit(LogLevel::info, "primary_probe_ok",
+               {{"instance", id}, {"after_failures", std::to_string(t.consecutive_failures)}});
+        }
+        if (forget("refused:" + id)) emit(LogLevel::info, "probe_answered_again", {{"instance", id}});
+        t.consecutive_failures = 0;
+        t.first_failure_at.reset();
+        t.last_reachable = obs;
+        note_progress(t, obs);
+        return;
+      case ProbeOutcome::refused:
+      case ProbeOutcome::overloaded:
+        // It answered, so it is alive: not a failure, never a reason to fail
+        // over. But there is nothing fresh to act on either (answering() is
+        // false), and an operator must hear of it.
+        t.consecutive_failures = 0;
+        t.first_failure_at.reset();
+        t.last_error = obs.error;
+        if (notice("refused:" + id, std::string(to_string(obs.outcome)))) {
+          bool full = obs.outcome == ProbeOutcome::overloaded;
+          emit(LogLevel::error, full ? "probe_overloaded" : "probe_refused",
+               {{"instance", id},
+                {"role", is_primary ? "primary" : "other"},
+                {"error", obs.error},
+                {"meaning", "the server is alive; this is not counted as a failure and nothing is failed over"},
+                {"action", full ? "the server is full: grant failoverdns CONNECTION ADMIN (it then gets the "
+                                  "connection MariaDB reserves for admins) or set extra_port, and look at "
+                                  "max_connections and the application's pool"
+                                : "fix failoverdns's account on this server (password, host, grants: see the "
+                                  "README's failover section)"}});
+        }
+        return;
+      case ProbeOutcome::no_answer: break;
     }
+    forget("refused:" + id);
     if (t.consecutive_failures < 1000000) ++t.consecutive_failures;
     if (!t.first_failure_at) t.first_failure_at = obs.at;
     t.last_error = obs.error;
     if (is_primary && !s().promotion && t.consecutive_failures < settings_.failcount) {
       emit(LogLevel::warn, "primary_probe_failed",
-           {{"instance", obs.instance_id},
+           {{"instance", id},
             {"failures", std::to_string(t.consecutive_failures) + "/" + std::to_string(settings_.failcount)},
             {"next_probe_in", ms(settings_.recheck_interval)},
             {"error", obs.error}});
@@ -577,7 +610,7 @@ class Step {
         continue;
       }
       if (!answering(id)) {
-        why_not("unreachable");
+        why_not(refusing(id) ? "alive but refuses failoverdns: " + track(id).last_error : "unreachable");
         continue;
       }
       const auto* row = row_to(last(id), primary);
@@ -678,7 +711,10 @@ class Step {
       return;
     }
     const std::string old = promo.old_primary;
-    bool old_back = !old.empty() && answering(old) && !last(old).read_only && !is_replicating(last(old));
+    // A writable old primary answers again, or it answers with an error: alive
+    // either way, and promoting next to it would be split brain.
+    bool old_back = !old.empty() && ((answering(old) && !last(old).read_only && !is_replicating(last(old))) ||
+                                     refusing(old));
     switch (promo.phase) {
       case Phase::waiting_relay_log:
         // Nothing irreversible happened yet: serve the old primary again.
@@ -902,7 +938,9 @@ class Step {
       if (serving) r = {Role::primary, Health::passing};
       return r;
     }
-    if (!is_up || !serving) return r;
+    // A replica seen only through stale data (it refuses our probes now)
+    // may lag by any amount: not offered for reads.
+    if (!is_up || !serving || refusing(m.id)) return r;
     const auto& obs = last(m.id);
     const auto* row = row_to(obs, ps().primary);
     if (!row || !row->io_running() || !row->sql_running || row->last_io_errno != 0 || row->last_sql_errno != 0) {

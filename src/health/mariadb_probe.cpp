@@ -25,7 +25,7 @@ Observation observation_from(std::string instance_id, const QueryResult& variabl
   Observation o;
   o.instance_id = std::move(instance_id);
   o.at = std::chrono::steady_clock::now();
-  o.reachable = true;
+  o.outcome = ProbeOutcome::answered;
   o.read_only = variables.value(0, "read_only").value_or("0") != "0";
   o.server_id = number<std::uint32_t>(variables.value(0, "server_id"));
   o.gtid_binlog_pos = variables.value(0, "gtid_binlog_pos").value_or("");
@@ -61,25 +61,26 @@ MariadbProbe::MariadbProbe(std::string instance_id, MariadbEndpoint endpoint)
 
 asio::awaitable<Observation> MariadbProbe::observe(asio::any_io_executor executor, Milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto failed = [this](std::string error) {
+  auto failed = [this](const Error& error) {
     connection_.reset();
     Observation o;
     o.instance_id = instance_id_;
     o.at = std::chrono::steady_clock::now();
-    o.error = std::move(error);
+    o.outcome = outcome_of_error(error.code);
+    o.error = error.message;
     return o;
   };
   if (!connection_ || !connection_->usable()) {
     connection_.reset();
     ++connects_;
     auto connected = co_await MariadbConnection::connect(executor, endpoint_, deadline);
-    if (!connected) co_return failed(connected.error().message);
+    if (!connected) co_return failed(connected.error());
     connection_ = std::move(*connected);
   }
   auto variables = co_await connection_->query(variables_sql, deadline);
-  if (!variables) co_return failed(variables.error().message);
+  if (!variables) co_return failed(variables.error());
   auto replicas = co_await connection_->query(replicas_sql, deadline);
-  if (!replicas) co_return failed(replicas.error().message);
+  if (!replicas) co_return failed(replicas.error());
   co_return observation_from(instance_id_, *variables, *replicas);
 }
 

@@ -41,6 +41,7 @@ TEST_CASE("failover defaults") {
   CHECK(f.state_file == "/var/lib/failoverdns/mysql.state");
   CHECK(f.cooldown == 60s);
   CHECK_FALSE(f.max_replica_lag);
+  CHECK_FALSE(f.extra_port);
   CHECK(f.path == loaded.file + ": failover.mysql");
 }
 
@@ -49,7 +50,8 @@ TEST_CASE("every failover key is read") {
     "user": "probe", "password": "secret", "replication_user": "repl", "replication_password": "rsecret",
     "interval": "500ms", "timeout": "250ms", "failcount": 5, "recheck_interval": "100ms",
     "auto_failover": false, "auto_rejoin": false, "verify_with_replicas": false, "relay_log_wait": "0s",
-    "no_promotion": ["mysqlnode2"], "state_file": "/tmp/x.state", "cooldown": "2m", "max_replica_lag": "10s"
+    "no_promotion": ["mysqlnode2"], "state_file": "/tmp/x.state", "cooldown": "2m", "max_replica_lag": "10s",
+    "extra_port": 3307
   }})"));
   REQUIRE(loaded.diagnostics.errors.empty());
   CHECK(loaded.diagnostics.warnings.empty());
@@ -72,6 +74,7 @@ TEST_CASE("every failover key is read") {
   CHECK(f.cooldown == 120s);
   REQUIRE(f.max_replica_lag);
   CHECK(*f.max_replica_lag == 10s);
+  CHECK(f.extra_port == 3307);
 }
 
 TEST_CASE("failover errors name the file and the JSON path") {
@@ -97,6 +100,7 @@ TEST_CASE("failover errors name the file and the JSON path") {
       {R"({"mysql": {"password": "a", "password_file": "p"}})", R"(failover.mysql: give "password" or "password_file", not both)"},
       {R"({"mysql": {"replication_password": "a", "replication_password_file": "p"}})",
        R"(failover.mysql: give "replication_password" or "replication_password_file", not both)"},
+      {R"({"mysql": {"extra_port": 0}})", "failover.mysql.extra_port: expected integer 1-65535, got 0"},
       {R"({"mysql": 5})", "failover.mysql: expected an object, got 5"},
       {R"(["mysql"])", R"(failover: expected an object of service name to failover settings, got ["mysql"])"},
   };

@@ -37,7 +37,7 @@ inline std::string host_of(const std::string& id) { return "127.0.0.1" + id.subs
 inline Observation primary_obs(const std::string& id, const std::string& gtid = "0-1-100") {
   Observation o;
   o.instance_id = id;
-  o.reachable = true;
+  o.outcome = ProbeOutcome::answered;
   o.read_only = false;
   o.gtid_binlog_pos = gtid;
   o.gtid_current_pos = gtid;
@@ -59,7 +59,7 @@ struct ReplicaView {
 inline Observation replica_obs(const std::string& id, const ReplicaView& v = {}) {
   Observation o;
   o.instance_id = id;
-  o.reachable = true;
+  o.outcome = ProbeOutcome::answered;
   o.read_only = true;
   o.gtid_binlog_pos = v.gtid;
   o.gtid_slave_pos = v.gtid;
@@ -95,9 +95,25 @@ inline Observation orphan_obs(const std::string& id, ReplicaView v = {}) {
 inline Observation down_obs(const std::string& id) {
   Observation o;
   o.instance_id = id;
-  o.reachable = false;
+  o.outcome = ProbeOutcome::no_answer;
   o.error = "connect timed out after 1000ms";
   return o;
+}
+
+// A probe the server answered with an error: alive, but no data.
+inline Observation error_obs(const std::string& id, ProbeOutcome outcome, std::string error) {
+  Observation o;
+  o.instance_id = id;
+  o.outcome = outcome;
+  o.error = std::move(error);
+  return o;
+}
+inline Observation full_obs(const std::string& id) {
+  return error_obs(id, ProbeOutcome::overloaded, "connect to " + host_of(id) + ":3306: Too many connections (error 1040)");
+}
+inline Observation denied_obs(const std::string& id) {
+  return error_obs(id, ProbeOutcome::refused,
+                   "connect to " + host_of(id) + ":3306: Access denied for user 'failoverdns' (error 1045)");
 }
 
 struct Sim {
@@ -130,6 +146,12 @@ struct Sim {
   Role role(const std::string& id) const { return last.roles.at(id).role; }
   bool has_event(const std::string& name) const {
     return std::ranges::any_of(last.events, [&](const LogEvent& e) { return e.name == name; });
+  }
+  bool ever(const std::string& name) const {
+    return std::ranges::any_of(timeline, [&](const LogEvent& e) { return e.name == name; });
+  }
+  int count(const std::string& name) const {
+    return static_cast<int>(std::ranges::count_if(timeline, [&](const LogEvent& e) { return e.name == name; }));
   }
   const LogEvent& event(const std::string& name) const {
     for (const auto& e : last.events)

@@ -97,6 +97,12 @@ struct FailoverSettings {
   bool auto_failover = true;
   bool auto_rejoin = true;
   bool verify_with_replicas = true;
+  // Promote even when the candidate lacks transactions the primary had (or
+  // was not receiving from it): the operator accepts losing them.
+  bool accept_data_loss = false;
+  // Replicas found with read_only=0 are set read_only=1 (MaxScale's
+  // enforce_read_only_slaves).
+  bool enforce_read_only_replicas = true;
   Milliseconds relay_log_wait{std::chrono::seconds(30)};
   std::vector<std::string> no_promotion;  // instance ids never promoted
   std::filesystem::path state_file;       // default /var/lib/failoverdns/<service>.state

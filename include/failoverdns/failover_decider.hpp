@@ -25,6 +25,10 @@
 //   A less advanced replica is never promoted while a more advanced one is
 //   eligible: after a failed relay-log wait the same candidate is retried
 //   (one interval later) unless an equally advanced one exists.
+//   Errant replicas are not eligible. The chosen one is promoted only when
+//   it was receiving from the primary until the outage and holds the newest
+//   GTID per domain seen on the primary; else failover_refused, unless
+//   accept_data_loss.
 // - Promotion: WaitRelayLog -> PersistState(intent) -> Promote ->
 //   PersistState(primary, epoch+1, coordinates) -> publish roles ->
 //   Redirect the replicas still attached to a fenced former primary (other
@@ -41,7 +45,12 @@
 //   a restart never flips it. A new primary is published only once saved.
 // - A fenced node that answers is made read-only at once; with auto_rejoin
 //   it replicates from the primary again (MASTER_USE_GTID=current_pos)
-//   unless its binlog holds GTIDs the primary's history lacks.
+//   unless its binlog holds GTIDs the primary's history lacks (then the
+//   range goes into the state's `diverged`). It is unfenced once a probe
+//   shows it replicating cleanly. The primary's history (lineage) is reset
+//   at each promotion to what the new primary itself holds.
+// - Replicas: writable ones are made read-only (enforce_read_only_replicas),
+//   errant GTIDs and broken replication are reported while they last.
 #pragma once
 
 #include <chrono>
@@ -195,6 +204,12 @@ struct DeciderState {
     std::optional<SteadyTime> first_failure_at;
     std::string last_error;
     std::optional<ReplicaProgress> progress;
+    // Last probe that showed its IO thread connected to the current primary
+    // without error: a candidate must have been receiving until the outage.
+    std::optional<SteadyTime> receiving_at;
+    // Replication towards the primary configured but not running since.
+    std::optional<SteadyTime> replication_broken_since;
+    std::string errant;  // GTID ranges a replica holds that the primary never had
     std::optional<std::uint64_t> pending;  // action in flight for this member
     SteadyTime retry_after{};
     InstanceRole published{};
@@ -240,6 +255,8 @@ struct DeciderState {
   // Conditions already reported, so a condition is logged when it starts or
   // changes, not on every probe: key -> what was said.
   std::map<std::string, std::string> notices;
+  // When a lasting condition was last repeated (remind()).
+  std::map<std::string, SteadyTime> reminded;
 
   // The state after a (re)start, from what the StateStore loaded.
   static DeciderState from_persistent(FailoverState persistent);

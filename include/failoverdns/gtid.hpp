@@ -93,6 +93,12 @@ std::string to_string(const std::vector<GtidRange>& ranges);
 // when contains(history, position)).
 std::vector<GtidRange> missing_from(const GtidPosition& history, const GtidPosition& position);
 
+// Per domain, the one GTID with the highest seq: the newest transaction
+// known of each domain, whoever wrote it ("0-1-100,0-2-50" -> "0-1-100").
+// With gtid_strict_mode seq numbers grow across failovers, so this is "the
+// last position" a replica must have received to have everything.
+GtidPosition newest_per_domain(const GtidPosition& position);
+
 // Union keeping the highest seq per (domain, server).
 GtidPosition merge(const GtidPosition& a, const GtidPosition& b);
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,9 @@ struct FailoverState {
   // returning old primary that is merely behind from one that diverged.
   std::string gtid_lineage;
   std::optional<PromotionIntent> promoting;
+  // Fenced instances holding transactions the primary's history lacks:
+  // instance id -> the GTID ranges (kept fenced until they are dealt with).
+  std::map<std::string, std::string> diverged;
 
   bool is_fenced(const std::string& id) const;
   friend bool operator==(const FailoverState&, const FailoverState&) = default;

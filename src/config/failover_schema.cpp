@@ -124,6 +124,8 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
             {"auto_failover", flag(f.auto_failover)},
             {"auto_rejoin", flag(f.auto_rejoin)},
             {"verify_with_replicas", flag(f.verify_with_replicas)},
+            {"accept_data_loss", flag(f.accept_data_loss)},
+            {"enforce_read_only_replicas", flag(f.enforce_read_only_replicas)},
             {"relay_log_wait", duration(f.relay_log_wait, DurationRange::any)},
             {"no_promotion",
              [&](auto& v, auto& p) {

@@ -73,9 +73,10 @@ class Step {
     discover_primary();
     drive_promotion();
     watch_primary();
-    save_if_needed();
     converge_members();
+    watch_replication();
     learn_lineage();
+    save_if_needed();  // last: every stage above may change what must be saved
     publish_roles();
     probe_delays();
     return std::move(d_);
@@ -162,7 +163,20 @@ class Step {
     it->second = what;
     return true;
   }
-  bool forget(const std::string& key) { return s().notices.erase(key) > 0; }
+  bool forget(const std::string& key) {
+    s().reminded.erase(key);
+    return s().notices.erase(key) > 0;
+  }
+  // notice(), and again every `every` while the condition lasts: for what
+  // must not be missed in a log (broken replication, a refused failover).
+  bool remind(const std::string& key, const std::string& what, Milliseconds every) {
+    bool changed = notice(key, what);
+    auto [it, inserted] = s().reminded.try_emplace(key, now());
+    if (!changed && !inserted && now() - it->second < every) return false;
+    it->second = now();
+    return true;
+  }
+  static constexpr Milliseconds reminder_every{60000};
 
   std::uint64_t act(ActionBody body, const std::string& instance, std::uint64_t version = 0) {
     std::uint64_t id = s().next_action_id++;
@@ -252,6 +266,7 @@ class Step {
       t.progress.reset();
       return;
     }
+    if (row->io_running() && row->last_io_errno == 0) t.receiving_at = obs.at;
     auto& p = t.progress;
     if (p && p->source == ps().primary && p->gtid_io_pos == row->gtid_io_pos &&
         p->master_log_file == row->master_log_file && p->read_master_log_pos == row->read_master_log_pos &&
@@ -337,12 +352,17 @@ class Step {
                "not published; promote is retried in " + ms(settings_.interval) + " while the candidate answers"}});
       }
     } else if (p.kind == "fence") {
+      bool former = ps().is_fenced(p.instance);
       if (r.ok) {
         if (auto& obs = track(p.instance).last_reachable) obs->read_only = true;
-        emit(LogLevel::info, "fenced", {{"instance", p.instance}, {"read_only", "1"}});
+        emit(LogLevel::info, former ? "fenced" : "made_read_only", {{"instance", p.instance}, {"read_only", "1"}});
       } else {
         track(p.instance).retry_after = now() + settings_.interval;
-        emit(LogLevel::error, "fence_failed", {{"instance", p.instance}, {"error", r.error}});
+        emit(LogLevel::error, former ? "fence_failed" : "make_read_only_failed",
+             {{"instance", p.instance},
+              {"error", r.error},
+              {"retry_in", ms(settings_.interval)},
+              {"risk", "it is writable and not the primary: writes to it are lost to the primary's history"}});
       }
     } else if (p.kind == "redirect") {
       if (r.ok) {
@@ -366,8 +386,20 @@ class Step {
       }
     } else if (p.kind == "rejoin") {
       if (r.ok) {
-        if (ps().is_fenced(p.instance)) unfence(p.instance);
-        emit(LogLevel::info, "rejoined", {{"instance", p.instance}, {"primary", ps().primary}});
+        // Not done yet: it stays fenced until a probe shows its threads
+        // running (converge_members), or watch_replication() reports why not.
+        // Until a probe says more, it is known to point at the primary; the
+        // last observation would otherwise send the rejoin again.
+        const auto* pm = member(ps().primary);
+        if (auto& obs = track(p.instance).last_reachable; obs && pm) {
+          ReplicaStatus row;
+          row.master_host = pm->host;
+          row.master_port = pm->port;
+          row.io_state = "Connecting";
+          obs->replication = {row};
+        }
+        emit(LogLevel::info, "rejoin_configured",
+             {{"instance", p.instance}, {"primary", ps().primary}, {"next", "unfenced once it replicates"}});
       } else {
         track(p.instance).retry_after = now() + settings_.interval;
         emit(LogLevel::warn, "rejoin_failed", {{"instance", p.instance}, {"error", r.error}});
@@ -385,15 +417,15 @@ class Step {
     std::erase(ps().fenced, promo.candidate);
     ps().last_failover = in_.wall_now;
     ps().promoting.reset();
-    // The new primary's history: all it received from the old one, plus
-    // whatever its own binlog held.
+    // The new epoch's history is exactly what the new primary itself holds
+    // (it applied its whole relay log first). Nothing learned from the old
+    // primary may stay: what the old one committed and this one never got
+    // is precisely what a returning old primary must be fenced for.
     auto& lineage = s().lineage;
-    lineage = merge(lineage, parse_or_empty(promo.gtid));
-    lineage = merge(lineage, parse_or_empty(coordinates.gtid_binlog_pos));
+    lineage = parse_or_empty(coordinates.gtid_binlog_pos);
     if (const auto& obs = track(promo.candidate).last_reachable) {
       for (const auto* text : {&obs->gtid_binlog_pos, &obs->gtid_current_pos, &obs->gtid_slave_pos})
         lineage = merge(lineage, parse_or_empty(*text));
-      if (const auto* row = row_to(*obs, old)) lineage = merge(lineage, parse_or_empty(row->gtid_io_pos));
     }
     bump();
     s().primary_version = s().version;
@@ -543,6 +575,23 @@ class Step {
       return;
     }
     forget("no_candidate");
+    if (auto risk = promotion_risk(primary, *candidate); !risk.empty()) {
+      if (!settings_.accept_data_loss) {
+        if (remind("failover_refused", risk, reminder_every)) {
+          emit(LogLevel::error, "failover_refused",
+               {{"instance", primary},
+                {"candidate", candidate->id},
+                {"reason", risk},
+                {"published", "none"},
+                {"action", "bring " + primary + " back (then nothing is lost); or, to promote " + candidate->id +
+                               " and lose these transactions, set \"accept_data_loss\": true in failover." +
+                               settings_.service + " and reload (SIGHUP)"}});
+        }
+        return;
+      }
+      emit(LogLevel::warn, "data_loss_accepted", {{"candidate", candidate->id}, {"reason", risk}});
+    }
+    forget("failover_refused");
     start_promotion(primary, *candidate, cooldown);
   }
 
@@ -622,6 +671,10 @@ class Step {
         why_not("SQL thread error " + std::to_string(row->last_sql_errno) + ": " + row->last_sql_error);
         continue;
       }
+      if (!track(id).errant.empty()) {
+        why_not("holds transactions the primary never had: " + track(id).errant);
+        continue;
+      }
       // Gtid_IO_Pos is what it received; without GTID replication it is
       // empty and what it applied is the best we know.
       const std::string& text = row->gtid_io_pos.empty() ? last(id).gtid_slave_pos : row->gtid_io_pos;
@@ -653,6 +706,36 @@ class Step {
       if (c.id != best.front().id) reasons.push_back(c.id + ": at " + c.position.to_string());
     }
     return best.front();
+  }
+
+  // Why promoting `c` would lose transactions `primary` had committed, or ""
+  // (MaxScale's auto_failover=safe): it must have been receiving from the
+  // primary until shortly before the outage, and hold the newest GTID of
+  // every domain that failoverdns saw on the primary.
+  std::string promotion_risk(const std::string& primary, const Candidate& c) {
+    const auto& t = track(c.id);
+    // Only known when the primary answered us in this run; after a restart
+    // into an outage the position check below is what is left.
+    if (track(primary).last_reachable && s().outage_started) {
+      if (!t.receiving_at || *t.receiving_at + stale_after() < *s().outage_started) {
+        std::string error = c.row->last_io_errno ? " (IO error " + std::to_string(c.row->last_io_errno) + ": " +
+                                                       c.row->last_io_error + ")"
+                                                 : "";
+        return c.id + "'s IO thread was not receiving from " + primary + " before it failed" + error +
+               ": it may lack anything committed since";
+      }
+    }
+    GtidPosition seen = s().lineage;
+    if (const auto& obs = track(primary).last_reachable) {
+      seen = merge(seen, merge(parse_or_empty(obs->gtid_current_pos), parse_or_empty(obs->gtid_binlog_pos)));
+    }
+    const auto& o = last(c.id);
+    GtidPosition has = c.position;
+    for (const auto* text : {&o.gtid_binlog_pos, &o.gtid_current_pos, &o.gtid_slave_pos})
+      has = merge(has, parse_or_empty(*text));
+    auto missing = missing_from(has, newest_per_domain(seen));
+    if (missing.empty()) return "";
+    return c.id + " lacks " + to_string(missing) + ", last seen on " + primary;
   }
 
   void start_promotion(const std::string& primary, const Candidate& c, bool cooldown) {
@@ -807,9 +890,14 @@ class Step {
     return merge(s().lineage, merge(*current, *binlog));
   }
 
-  // Reports GTIDs of `text` the primary lacks; true when it is safe to make
-  // the instance replicate from the primary.
-  bool contained(const std::string& id, const std::string& text, bool former_primary) {
+  // Whose GTIDs are being checked against the primary's history.
+  enum class Holder { former_primary, replica_to_redirect, replica };
+
+  // Reports GTIDs of `text` that the primary's history lacks; true when
+  // there are none. The primary's own stream (its server_id) is left out:
+  // every such GTID was written by the primary itself, and a replica may
+  // simply be ahead of our last look at it.
+  bool contained(const std::string& id, const std::string& text, Holder holder) {
     std::string error;
     auto history = primary_history(error);
     auto pos = GtidPosition::parse(text);
@@ -821,21 +909,54 @@ class Step {
       }
       return false;
     }
+    const std::uint32_t primary_server = last(ps().primary).server_id;
+    // Without the primary's server_id its own stream cannot be told apart.
+    if (holder == Holder::replica && primary_server == 0) return true;
     auto missing = missing_from(*history, *pos);
-    if (missing.empty()) return true;
+    std::erase_if(missing, [&](const GtidRange& r) { return r.server == primary_server; });
     std::string gtids = to_string(missing);
-    if (notice("diverged:" + id, gtids)) {
-      emit(LogLevel::error, "diverged",
+    if (holder == Holder::former_primary) {
+      // Kept in the state, so a restart still knows why it stays fenced.
+      auto it = ps().diverged.find(id);
+      if (missing.empty() && it != ps().diverged.end()) {
+        ps().diverged.erase(it);
+        bump();
+      } else if (!missing.empty() && (it == ps().diverged.end() || it->second != gtids)) {
+        ps().diverged[id] = gtids;
+        bump();
+      }
+    }
+    if (holder == Holder::replica) track(id).errant = gtids;
+    if (missing.empty()) {
+      forget("diverged:" + id);
+      return true;
+    }
+    if (!notice("diverged:" + id, gtids)) return false;
+    if (holder == Holder::replica) {
+      emit(LogLevel::error, "errant_transactions",
            {{"instance", id},
             {"primary", ps().primary},
             {"gtids_not_on_primary", gtids},
-            {"kept", former_primary ? "fenced (read_only=1) and out of DNS" : "out of DNS, replication untouched"},
-            {"action", "these transactions exist only on " + id + ": save them if they matter, then rebuild " + id +
-                           " from a backup of " + ps().primary +
-                           " (or remove the extra transactions); failoverdns rejoins it once its position is "
-                           "contained in the primary's"}});
+            {"kept", "replicating, never promoted automatically"},
+            {"action", "someone wrote to this replica; compare the rows of these transactions with " + ps().primary +
+                           ", then rebuild " + id + " from a backup of " + ps().primary}});
+      return false;
     }
+    emit(LogLevel::error, "diverged",
+         {{"instance", id},
+          {"primary", ps().primary},
+          {"gtids_not_on_primary", gtids},
+          {"kept", holder == Holder::former_primary ? "fenced (read_only=1) and out of DNS"
+                                                    : "out of DNS, replication untouched"},
+          {"action", "these transactions exist only on " + id + ": save them if they matter, then rebuild " + id +
+                         " from a backup of " + ps().primary +
+                         " (or remove the extra transactions); failoverdns rejoins it once its position is "
+                         "contained in the primary's"}});
     return false;
+  }
+
+  static bool replicating_cleanly(const ReplicaStatus& row) {
+    return row.io_running() && row.sql_running && row.last_io_errno == 0 && row.last_sql_errno == 0;
   }
 
   void converge_members() {
@@ -858,10 +979,15 @@ class Step {
           continue;
         }
         if (!serving || !pm) continue;
-        const auto* row = row_to(obs, primary);
-        if (row && row->io_running() && row->sql_running) {
-          unfence(m.id);
-          emit(LogLevel::info, "rejoined", {{"instance", m.id}, {"primary", primary}, {"how", "found replicating"}});
+        if (const auto* row = row_to(obs, primary)) {
+          // Pointed at the primary (by a rejoin, or by hand): unfenced only
+          // once it really replicates and holds nothing the primary lacks;
+          // until then watch_replication() reports what is wrong.
+          bool clean = contained(m.id, obs.gtid_binlog_pos, Holder::former_primary);
+          if (clean && replicating_cleanly(*row)) {
+            unfence(m.id);
+            emit(LogLevel::info, "rejoined", {{"instance", m.id}, {"primary", primary}, {"replication", "running"}});
+          }
           continue;
         }
         if (!settings_.auto_rejoin) {
@@ -874,7 +1000,7 @@ class Step {
           }
           continue;
         }
-        if (!contained(m.id, obs.gtid_binlog_pos, true)) continue;
+        if (!contained(m.id, obs.gtid_binlog_pos, Holder::former_primary)) continue;
         act(Rejoin{m.id, primary, pm->host, pm->port}, m.id);
         emit(LogLevel::info, "rejoining",
              {{"instance", m.id}, {"primary", primary}, {"gtid_binlog_pos", obs.gtid_binlog_pos}});
@@ -893,13 +1019,25 @@ class Step {
       if (stale) {
         if (!serving || !pm) continue;
         auto history = merge(parse_or_empty(obs.gtid_binlog_pos), parse_or_empty(obs.gtid_slave_pos));
-        if (!contained(m.id, history.to_string(), false)) continue;
+        if (!contained(m.id, history.to_string(), Holder::replica_to_redirect)) continue;
         act(Redirect{m.id, stale->connection_name, primary, pm->host, pm->port}, m.id);
         emit(LogLevel::info, "redirecting",
              {{"instance", m.id},
               {"from", stale->master_host + ":" + std::to_string(stale->master_port)},
               {"to", primary}});
         continue;
+      }
+      if (serving && row_to(obs, primary)) {
+        contained(m.id, obs.gtid_binlog_pos, Holder::replica);
+        if (!obs.read_only && settings_.enforce_read_only_replicas) {
+          act(Fence{m.id}, m.id);
+          emit(LogLevel::warn, "replica_writable",
+               {{"instance", m.id},
+                {"primary", primary},
+                {"action", "setting read_only=1: a writable replica takes writes the primary never sees "
+                           "(enforce_read_only_replicas)"}});
+          continue;
+        }
       }
       if (!obs.read_only && !is_replicating(obs)) {
         if (notice("writable:" + m.id, "")) {
@@ -913,6 +1051,44 @@ class Step {
       } else {
         forget("writable:" + m.id);
       }
+    }
+  }
+
+  // Replication towards the primary that is configured but not running (a
+  // wrong replication password, a diverged server): reported while it lasts,
+  // since such a replica silently falls behind and must not be promoted.
+  void watch_replication() {
+    if (ps().primary.empty() || !primary_serving()) return;
+    const std::string& primary = ps().primary;
+    for (const auto& m : members_) {
+      if (m.id == primary || !answering(m.id)) continue;
+      auto& t = track(m.id);
+      const auto* row = row_to(last(m.id), primary);
+      const std::string key = "replication_broken:" + m.id;
+      if (!row || replicating_cleanly(*row)) {
+        t.replication_broken_since.reset();
+        if (forget(key)) emit(LogLevel::info, "replication_restored", {{"instance", m.id}, {"primary", primary}});
+        continue;
+      }
+      if (!t.replication_broken_since) t.replication_broken_since = now();
+      // A thread that is (re)connecting gets a few probe intervals.
+      if (now() - *t.replication_broken_since < stale_after()) continue;
+      std::string io_error = row->last_io_errno ? std::to_string(row->last_io_errno) + ": " + row->last_io_error : "";
+      std::string sql_error =
+          row->last_sql_errno ? std::to_string(row->last_sql_errno) + ": " + row->last_sql_error : "";
+      if (!remind(key, row->io_state + "|" + io_error + "|" + sql_error, reminder_every)) continue;
+      emit(LogLevel::error, "replication_broken",
+           {{"instance", m.id},
+            {"primary", primary},
+            {"io_thread", row->io_state.empty() ? "No" : row->io_state},
+            {"sql_thread", row->sql_running ? "Yes" : "No"},
+            {"io_error", io_error},
+            {"sql_error", sql_error},
+            {"for", ms_since(now(), *t.replication_broken_since)},
+            {"gtid_io_pos", row->gtid_io_pos},
+            {"meaning", "it does not receive what " + primary + " commits and will not be promoted automatically"},
+            {"action", "fix what the error says (replication_user / replication_password_file, the network, or "
+                       "a diverged server); failoverdns reports this every minute while it lasts"}});
     }
   }
 

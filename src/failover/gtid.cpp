@@ -196,6 +196,17 @@ std::string to_string(const std::vector<GtidRange>& ranges) {
   return out;
 }
 
+GtidPosition newest_per_domain(const GtidPosition& position) {
+  std::map<std::uint32_t, Gtid> newest;
+  for (const auto& g : position.gtids()) {
+    auto [it, inserted] = newest.try_emplace(g.domain, g);
+    if (!inserted && g.seq > it->second.seq) it->second = g;
+  }
+  GtidPosition out;
+  for (const auto& [domain, g] : newest) out.add(g);
+  return out;
+}
+
 GtidPosition merge(const GtidPosition& a, const GtidPosition& b) {
   GtidPosition out = a;
   for (const auto& g : b.gtids()) out.add(g);

@@ -55,6 +55,7 @@ json to_json(const FailoverState& s, const std::string& service) {
   }
   j["gtid_lineage"] = s.gtid_lineage;
   if (s.promoting) j["promoting"] = {{"candidate", s.promoting->candidate}, {"old_primary", s.promoting->old_primary}};
+  j["diverged"] = s.diverged;
   return j;
 }
 
@@ -121,6 +122,7 @@ Result<FailoverState> from_json(const json& j, const std::string& service) {
     if (auto r = read_field(*it, "old_primary", intent.old_primary, false); !r) return std::unexpected(r.error());
     s.promoting = intent;
   }
+  if (auto r = read_field(j, "diverged", s.diverged, false); !r) return std::unexpected(r.error());
   if (s.primary.empty() && s.epoch != 0) return fail("\"epoch\" is set but \"primary\" is empty");
   if (!s.primary.empty() && s.is_fenced(s.primary)) return fail("the primary is also listed as \"fenced\"");
   return s;

@@ -42,6 +42,8 @@ TEST_CASE("failover defaults") {
   CHECK(f.cooldown == 60s);
   CHECK_FALSE(f.max_replica_lag);
   CHECK_FALSE(f.extra_port);
+  CHECK_FALSE(f.accept_data_loss);
+  CHECK(f.enforce_read_only_replicas);
   CHECK(f.path == loaded.file + ": failover.mysql");
 }
 
@@ -51,7 +53,7 @@ TEST_CASE("every failover key is read") {
     "interval": "500ms", "timeout": "250ms", "failcount": 5, "recheck_interval": "100ms",
     "auto_failover": false, "auto_rejoin": false, "verify_with_replicas": false, "relay_log_wait": "0s",
     "no_promotion": ["mysqlnode2"], "state_file": "/tmp/x.state", "cooldown": "2m", "max_replica_lag": "10s",
-    "extra_port": 3307
+    "extra_port": 3307, "accept_data_loss": true, "enforce_read_only_replicas": false
   }})"));
   REQUIRE(loaded.diagnostics.errors.empty());
   CHECK(loaded.diagnostics.warnings.empty());
@@ -75,6 +77,8 @@ TEST_CASE("every failover key is read") {
   REQUIRE(f.max_replica_lag);
   CHECK(*f.max_replica_lag == 10s);
   CHECK(f.extra_port == 3307);
+  CHECK(f.accept_data_loss);
+  CHECK_FALSE(f.enforce_read_only_replicas);
 }
 
 TEST_CASE("failover errors name the file and the JSON path") {

@@ -169,7 +169,7 @@ TEST_CASE("no_promotion, SQL errors and unreachable replicas exclude candidates"
   }
   SUBCASE("a replica in SQL error is not promoted") {
     auto sim = healthy_cluster();
-    crash_primary(sim, {.gtid = "0-1-100", .sql_running = false, .sql_errno = 1062}, {.gtid = "0-1-90"});
+    crash_primary(sim, {.gtid = "0-1-100", .sql_running = false, .sql_errno = 1062}, {.gtid = "0-1-100"});
     REQUIRE(sim.find_action<WaitRelayLog>());
     CHECK(sim.find_action<WaitRelayLog>()->instance == "db3");
   }

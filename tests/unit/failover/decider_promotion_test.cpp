@@ -149,11 +149,12 @@ TEST_CASE("a failed promote is not published and is retried on the same candidat
 
 TEST_CASE("a candidate that dies during the promotion is abandoned for the next one") {
   auto sim = healthy_cluster();
-  crash_primary(sim, {.gtid = "0-1-100"}, {.gtid = "0-1-99"});
+  // Both received everything; db2 comes first in the configuration.
+  crash_primary(sim, {.gtid = "0-1-100"}, {.gtid = "0-1-100"});
   sim.advance(10ms, {}, {sim.ok_for<WaitRelayLog>()});
   sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
   sim.advance(10ms, {down_obs("db2")}, {sim.failed_for<Promote>("Lost connection")});
-  sim.advance(1000ms, {down_obs("db2"), orphan_obs("db3", {.gtid = "0-1-99"})});
+  sim.advance(1000ms, {down_obs("db2"), orphan_obs("db3", {.gtid = "0-1-100"})});
   sim.advance(1000ms, {down_obs("db2")});
   CHECK(sim.has_event("promotion_abandoned"));
   // The saved intent is withdrawn and db3, the best one left, is drained.
@@ -218,7 +219,13 @@ TEST_CASE("a fenced former primary rejoins unless it diverged") {
     const auto* rejoin = sim.find_action<Rejoin>();
     CHECK(rejoin->primary == "db2");
     CHECK(rejoin->host == "127.0.0.12");
+    // Configured is not done: fenced until a probe shows it replicating.
     sim.advance(200ms, {}, {sim.ok_for<Rejoin>()});
+    CHECK(sim.has_event("rejoin_configured"));
+    CHECK(sim.state.persistent.fenced == std::vector<std::string>{"db1"});
+    CHECK(sim.role("db1") == Role::fenced);
+    sim.advance(1000ms, {replica_obs("db1", {.source = "db2", .gtid = "0-1-100"})});
+    CHECK(sim.has_event("rejoined"));
     CHECK(sim.state.persistent.fenced.empty());
     CHECK(sim.action_names() == std::vector<std::string>{"persist_state:db2"});
     sim.advance(1000ms, {replica_obs("db1", {.source = "db2", .gtid = "0-1-100"})}, {sim.ok_for<PersistState>()});
@@ -243,7 +250,10 @@ TEST_CASE("a fenced former primary rejoins unless it diverged") {
     // db1 committed 101 and 102 that never reached a replica.
     sim.advance(1000ms, {primary_obs("db1", "0-1-102")});
     sim.advance(10ms, {}, {sim.ok_for<Fence>()});
-    CHECK(sim.last.actions.empty());
+    // Why it stays fenced goes into the state file too.
+    REQUIRE(sim.action_names() == std::vector<std::string>{"persist_state:db2"});
+    CHECK(sim.find_action<PersistState>()->state.diverged ==
+          std::map<std::string, std::string>{{"db1", "0-1-101..0-1-102"}});
     CHECK(sim.role("db1") == Role::fenced);
     const auto& e = sim.event("diverged");
     CHECK(e.level == LogLevel::error);
@@ -253,14 +263,46 @@ TEST_CASE("a fenced former primary rejoins unless it diverged") {
     // Said once while nothing changes.
     auto again = primary_obs("db1", "0-1-102");
     again.read_only = true;
-    sim.advance(1000ms, {again});
+    sim.advance(1000ms, {again}, {sim.ok_for<PersistState>()});
     CHECK_FALSE(sim.has_event("diverged"));
     CHECK(sim.last.actions.empty());
     // Rebuilt from a backup of db2: now contained, so it rejoins.
     auto rebuilt = primary_obs("db1", "0-1-100,0-2-120");
     rebuilt.read_only = true;
     sim.advance(1000ms, {rebuilt});
-    CHECK(sim.action_names() == std::vector<std::string>{"rejoin:db1"});
+    CHECK(sim.state.persistent.diverged.empty());
+    CHECK(sim.action_names() == std::vector<std::string>{"rejoin:db1", "persist_state:db2"});
+  }
+  SUBCASE("what the old primary committed before replication stopped is not the new primary's history") {
+    // Issue 8, defect 3: replication from db1 black-holed at 0-1-33 while
+    // failoverdns still saw db1 reach 0-1-75; db2 promoted (the operator
+    // accepted the loss); db1 returns holding 34..75. The lineage used to
+    // keep 0-1-75 from db1's probes, so db1 counted as contained and was
+    // rejoined -- and its replication failed with 1236.
+    auto settings = default_settings();
+    settings.accept_data_loss = true;
+    auto sim = healthy_cluster(settings);
+    sim.advance(1000ms, {primary_obs("db1", "0-1-75"), replica_obs("db2", {.gtid = "0-1-33"}),
+                         replica_obs("db3", {.gtid = "0-1-33"})});
+    crash_primary(sim, {.gtid = "0-1-33"}, {.gtid = "0-1-33"});
+    CHECK(sim.has_event("data_loss_accepted"));
+    sim.advance(100ms, {}, {sim.ok_for<WaitRelayLog>()});
+    sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
+    sim.advance(50ms, {}, {sim.ok_for<Promote>({"mysql-bin.000002", 342, "0-1-33"})});
+    sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
+    REQUIRE(sim.role("db2") == Role::primary);
+    CHECK(sim.state.persistent.gtid_lineage == "0-1-33");
+    auto back = primary_obs("db1", "0-1-75");
+    back.read_only = true;
+    sim.advance(1000ms, {back});
+    CHECK(sim.role("db1") == Role::fenced);
+    CHECK(sim.action_names() == std::vector<std::string>{"persist_state:db2"});
+    CHECK(sim.event("diverged").field("gtids_not_on_primary") == "0-1-34..0-1-75");
+    CHECK(sim.state.persistent.diverged.at("db1") == "0-1-34..0-1-75");
+    // And it stays so: a later probe changes nothing.
+    sim.advance(1000ms, {back}, {sim.ok_for<PersistState>()});
+    CHECK(sim.last.actions.empty());
+    CHECK(sim.role("db1") == Role::fenced);
   }
   SUBCASE("auto_rejoin=false: fenced until someone makes it a replica") {
     auto settings = default_settings();

@@ -32,6 +32,8 @@ inline std::vector<FailoverMember> three_members() {
 }
 
 inline std::string host_of(const std::string& id) { return "127.0.0.1" + id.substr(2); }
+// db1 has server_id 1, as in tools/cluster.
+inline std::uint32_t server_id_of(const std::string& id) { return static_cast<std::uint32_t>(std::stoul(id.substr(2))); }
 
 // What a probe of a writable primary returns.
 inline Observation primary_obs(const std::string& id, const std::string& gtid = "0-1-100") {
@@ -39,6 +41,7 @@ inline Observation primary_obs(const std::string& id, const std::string& gtid = 
   o.instance_id = id;
   o.outcome = ProbeOutcome::answered;
   o.read_only = false;
+  o.server_id = server_id_of(id);
   o.gtid_binlog_pos = gtid;
   o.gtid_current_pos = gtid;
   return o;
@@ -61,6 +64,7 @@ inline Observation replica_obs(const std::string& id, const ReplicaView& v = {})
   o.instance_id = id;
   o.outcome = ProbeOutcome::answered;
   o.read_only = true;
+  o.server_id = server_id_of(id);
   o.gtid_binlog_pos = v.gtid;
   o.gtid_slave_pos = v.gtid;
   o.gtid_current_pos = v.gtid;

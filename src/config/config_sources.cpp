@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -40,6 +41,43 @@ void merge_object(json& into, const json& from, const std::string& path, const s
   }
 }
 
+// Copying a parsed value (merging does) recurses once per level, so a deep
+// enough file, corrupt or hostile, exhausts the stack: the daemon would die
+// on a reload. A Consul config needs a dozen levels at most.
+constexpr int kMaxNesting = 64;
+
+// Where the first "{" or "[" deeper than kMaxNesting is, as a byte offset.
+// Counted on the raw bytes before parsing, since parsing is what must not
+// happen; only where strings end matters, so an escape just skips a byte.
+std::optional<std::size_t> too_deep_at(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxNesting) return i;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;  // never below 0: stray closers must not pay for deeper nesting later
+    }
+  }
+  return std::nullopt;
+}
+
+std::string too_deep_error(const std::string& file, std::string_view text, std::size_t offset) {
+  const std::string_view before = text.substr(0, offset);
+  const std::size_t line = static_cast<std::size_t>(std::ranges::count(before, '\n')) + 1;
+  const auto line_start = before.rfind('\n');
+  const std::size_t column = line_start == std::string_view::npos ? offset + 1 : offset - line_start;
+  return fmt::format("{}:{}:{}: nested deeper than {} levels (byte {}); a config needs a dozen at most: is this the "
+                     "file you meant?",
+                     file, line, column, kMaxNesting, offset + 1);
+}
+
 struct ParseFailure {
   std::size_t line = 0;
   std::size_t column = 0;
@@ -73,10 +111,15 @@ void read_file(const fs::path& path, MergedSources& out, ConfigDiagnostics& diag
   std::stringstream buffer;
   buffer << in.rdbuf();
   out.files.push_back(path);
+  const std::string text = std::move(buffer).str();
 
+  if (auto offset = too_deep_at(text)) {
+    diagnostics.errors.push_back(too_deep_error(file, text, *offset));
+    return;
+  }
   json doc;
   try {
-    doc = json::parse(buffer.str());
+    doc = json::parse(text);
   } catch (const json::parse_error& e) {
     const ParseFailure f = describe_parse_error(e);
     diagnostics.errors.push_back(fmt::format("{}:{}:{}: invalid JSON: {}", file, f.line, f.column, f.what));

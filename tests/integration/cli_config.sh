@@ -25,6 +25,16 @@ run 2 --check-config -config-file "$work/bad.json"
 [[ $out == *"only_pasing"*"did you mean"*"only_passing"* ]] || fail "no suggestion for the typo: $out"
 ok "--check-config on a bad file: exit 2, every error with file and JSON path, a suggestion for the typo"
 
+# Nesting beyond 64 levels is refused before parsing: copying the parsed
+# value recursed once per level and exhausted the stack (this was exit 139).
+{ printf '{"a":%.0s' $(seq 60000); printf 1; printf '}%.0s' $(seq 60000); } >"$work/deep.json"
+{ printf '{"x":'; printf '[%.0s' $(seq 100000); printf ']%.0s' $(seq 100000); printf '}'; } >"$work/deep-arrays.json"
+run 2 --check-config -config-file "$work/deep.json"
+[[ $out == *"deep.json:1:321: nested deeper than 64 levels"* ]] || fail "deep objects: $out"
+run 2 --check-config -config-file "$work/deep-arrays.json"
+[[ $out == *"deep-arrays.json:1:69: nested deeper than 64 levels"* ]] || fail "deep arrays: $out"
+ok "--check-config on 60000 nested objects or 100000 nested arrays: exit 2 naming the file and where, no crash"
+
 # The same errors at start-up go to the log as logfmt: the quotes inside a
 # message are escaped, so the value ends where the line ends.
 run 2 -config-file "$work/bad.json"
@@ -115,6 +125,13 @@ kill -HUP $pid
 log_has "event=reload_failed" 5
 [ "$(ask app.service.consul)" = 127.0.0.32 ] || fail "a failed reload changed the answers"
 ok "a reload with a broken file keeps the running answers and logs reload_failed"
+
+cp "$work/deep.json" "$work/live.json"
+kill -HUP $pid
+log_has "event=config_error.*live.json:1:321: nested deeper than 64 levels" 5
+kill -0 $pid 2>/dev/null || fail "the daemon died on reloading a deeply nested file"
+[ "$(ask app.service.consul)" = 127.0.0.32 ] || fail "a deeply nested file changed the answers"
+ok "a reload with a deeply nested file: the daemon lives on, keeps its answers, and logs why"
 
 other=$(free_port)
 cat >"$work/live.json" <<JSON

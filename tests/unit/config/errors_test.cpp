@@ -227,3 +227,38 @@ TEST_CASE("agent-level checks are ignored with a warning that says where checks 
   CHECK(loaded.diagnostics.warnings ==
         std::vector<std::string>{loaded.file + ": check: " + why, loaded.file + ": checks: " + why});
 }
+
+// Copying a parsed value recurses once per level of nesting: without a limit
+// a corrupt or hostile file exhausts the stack and the daemon dies, on reload
+// too. The documents below are valid JSON; only their depth is wrong.
+TEST_CASE("a config nested deeper than 64 levels is refused before parsing, naming where") {
+  std::string objects;
+  for (int i = 0; i < 60000; ++i) objects += R"({"a":)";
+  objects += "1" + std::string(60000, '}');
+  const auto deep_objects = load_text(objects);
+  CHECK_FALSE(deep_objects.config);
+  REQUIRE(deep_objects.diagnostics.errors.size() == 1);
+  // The 65th "{" is byte 321 of the line.
+  CHECK(deep_objects.diagnostics.errors[0] ==
+        deep_objects.file + ":1:321: nested deeper than 64 levels (byte 321); a config needs a dozen at most: "
+                            "is this the file you meant?");
+
+  const auto deep_arrays = load_text("{\n\"x\":\n" + std::string(100000, '[') + std::string(100000, ']') + "}");
+  CHECK_FALSE(deep_arrays.config);
+  REQUIRE(deep_arrays.diagnostics.errors.size() == 1);
+  CHECK(deep_arrays.diagnostics.errors[0].starts_with(deep_arrays.file + ":3:64: nested deeper than 64 levels (byte 71)"));
+}
+
+TEST_CASE("64 levels load; brackets inside strings, escaped quotes included, do not count") {
+  // An ignored Consul key is not read further, so any shape loads.
+  std::string nested = R"({"ui_config": )";
+  for (int i = 0; i < 63; ++i) nested += R"({"a": )";
+  nested += "1" + std::string(63, '}') + "}";
+  const auto at_limit = load_text(nested);
+  for (const auto& e : at_limit.diagnostics.errors) INFO(e);
+  CHECK(at_limit.config);
+
+  const auto in_string = load_text(R"({"ui_config": "\" )" + std::string(100, '[') + std::string(100, '{') + R"(\\"})");
+  for (const auto& e : in_string.diagnostics.errors) INFO(e);
+  CHECK(in_string.config);
+}

@@ -95,6 +95,9 @@ ParseFailure describe_parse_error(const json::parse_error& e) {
   }
   if (auto colon = msg.find(": "); colon != std::string_view::npos) f.what = msg.substr(colon + 2);
   else f.what = msg;
+  // Then nlohmann quotes the token it stopped in, which may be a password
+  // with a bad escape or a raw newline: line and column say where to look.
+  if (auto quoted = f.what.find("; last read: "); quoted != std::string::npos) f.what.resize(quoted);
   return f;
 }
 

@@ -54,7 +54,8 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
                                             const std::vector<ServiceDefinition>& services) {
   std::vector<FailoverSettings> out;
   if (!failover.is_object()) {
-    r.error("failover", fmt::format("expected an object of service name to failover settings, got {}", shown(failover)));
+    r.error("failover", fmt::format("expected an object of service name to failover settings, got {}",
+                                    shown(failover, "failover")));
     return out;
   }
   for (const auto& [service, value] : failover.items()) {

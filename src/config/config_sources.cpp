@@ -149,25 +149,44 @@ void read_file(const fs::path& path, MergedSources& out, ConfigDiagnostics& diag
   merge_object(out.root, doc, "", file, out.origins);
 }
 
+// Why a *.json entry of a config dir is not read, or empty when it is a
+// file (or a symlink to one). Skipping silently would hide a broken deploy
+// or a half-made symlink.
+std::string why_skipped(const fs::path& entry) {
+  std::error_code ec;
+  const fs::file_status target = fs::status(entry, ec);
+  if (target.type() == fs::file_type::not_found) {
+    std::error_code link_ec;
+    return fmt::format("dangling symlink to {}", fs::read_symlink(entry, link_ec).string());
+  }
+  if (ec == std::errc::too_many_symbolic_link_levels) return "symlink loop";
+  if (ec) return fmt::format("cannot be read ({})", ec.message());
+  if (fs::is_directory(target)) return "a directory";
+  if (!fs::is_regular_file(target)) return "not a regular file";
+  return {};
+}
+
 void read_dir(const fs::path& dir, MergedSources& out, ConfigDiagnostics& diagnostics) {
   std::error_code ec;
-  std::vector<fs::path> files;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path& p = it->path();
-    std::error_code type_ec;
-    if (!fs::is_regular_file(p, type_ec)) continue;
-    if (p.extension() == ".json") files.push_back(p);
-    else if (p.extension() == ".hcl")
-      diagnostics.warnings.push_back(
-          fmt::format("{}: HCL config is not supported, file ignored (convert it to JSON)", p.string()));
-  }
+  std::vector<fs::path> entries;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
   if (ec) {
     diagnostics.errors.push_back(fmt::format("{}: cannot read config dir: {}", dir.string(), ec.message()));
     return;
   }
   // Consul reads a config dir in lexical order of the file names.
-  std::ranges::sort(files, {}, [](const fs::path& p) { return p.filename().string(); });
-  for (const auto& f : files) read_file(f, out, diagnostics);
+  std::ranges::sort(entries, {}, [](const fs::path& p) { return p.filename().string(); });
+  for (const auto& p : entries) {
+    std::error_code type_ec;
+    if (p.extension() == ".hcl" && fs::is_regular_file(p, type_ec))
+      diagnostics.warnings.push_back(
+          fmt::format("{}: HCL config is not supported, file ignored (convert it to JSON)", p.string()));
+    if (p.extension() != ".json") continue;
+    if (const std::string why = why_skipped(p); !why.empty())
+      diagnostics.warnings.push_back(fmt::format("{}: {}, skipped", p.string(), why));
+    else
+      read_file(p, out, diagnostics);
+  }
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The command line and configuration as a user meets them: --check-config
 # (exit 0 with a summary, or 2 with every error named by file and JSON
-# path), Consul keys we ignore vs typos of ours, flags, SIGHUP reload (a
-# good file changes the answers, a bad one keeps them), a busy port.
+# path), Consul keys we ignore vs typos of ours, what a config dir skips,
+# flags, SIGHUP reload (a good file changes the answers, a bad or too deeply
+# nested one keeps them), a busy port.
 source "$(dirname "$0")/daemon_lib.sh"
 # run EXPECTED_STATUS ARGS...: runs the daemon to completion, output in $out.
 run() {
@@ -48,6 +49,17 @@ echo '{"data_dir": "/opt/consul", "server": true}' >"$work/consul.json"
 run 0 --check-config -config-file "$src/conf/demo.json" -config-file "$work/consul.json"
 [[ $out == *warning*data_dir* ]] || fail "a Consul key we ignore should be a warning: $out"
 ok "Consul keys failoverdns does not use are warnings, not errors"
+
+mkdir -p "$work/odd.d/x.json"
+ln -s /nowhere "$work/odd.d/y.json"
+ln -s z.json "$work/odd.d/z.json"
+echo '{"services": [{"name": "web", "port": 80}]}' >"$work/odd.d/web.json"
+run 0 --check-config -config-dir "$work/odd.d"
+[[ $out == *"warning: $work/odd.d/x.json: a directory, skipped"* ]] || fail "a directory named *.json: $out"
+[[ $out == *"warning: $work/odd.d/y.json: dangling symlink to /nowhere, skipped"* ]] || fail "a dangling symlink: $out"
+[[ $out == *"warning: $work/odd.d/z.json: symlink loop, skipped"* ]] || fail "a symlink loop: $out"
+[[ $out == *"service web: 1 instance"* ]] || fail "the readable file should still be read: $out"
+ok "--check-config warns about each *.json in a config dir it skips: a directory, a dangling symlink, a loop"
 
 run 2
 [[ $out == *"no configuration"* && $out == *Usage* ]] || fail "no config: $out"

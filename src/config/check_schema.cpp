@@ -29,7 +29,7 @@ bool valid_host_port(std::string_view text) {
 
 std::optional<CheckDefinition> read_check(const json& value, const std::string& path, ConfigReader& r) {
   if (!value.is_object()) {
-    r.error(path, fmt::format("expected a check object, got {}", shown(value)));
+    r.error(path, fmt::format("expected a check object, got {}", shown(value, path)));
     return std::nullopt;
   }
   // A Consul check type we cannot run is skipped as a whole: one warning, and
@@ -79,7 +79,7 @@ std::optional<CheckDefinition> read_check(const json& value, const std::string& 
                 auto s = r.string(v, p);
                 if (s && !valid_host_port(*s))
                   r.error(p, fmt::format("expected \"host:port\" (port 1-65535, IPv6 as \"[::1]:3306\"), got {}",
-                                         shown(v)));
+                                         shown(v, p)));
                 if (!s || !valid_host_port(*s)) return bad();
                 check.kind = CheckKind::tcp;
                 check.tcp = *s;

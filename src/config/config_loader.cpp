@@ -78,7 +78,7 @@ std::optional<std::vector<std::string>> listen_addresses(const json& v, const st
     if (!strings) return std::nullopt;
     list = std::move(*strings);
   } else {
-    r.error(path, fmt::format("expected IP addresses (a list, or a space-separated string), got {}", shown(v)));
+    r.error(path, fmt::format("expected IP addresses (a list, or a space-separated string), got {}", shown(v, path)));
     return std::nullopt;
   }
   if (list.empty()) {
@@ -122,7 +122,7 @@ void read_dns_config(const json& value, const std::string& path, ConfigReader& r
              {"service_ttl",
               [&](auto& v, auto& p) {
                 if (!v.is_object())
-                  return r.error(p, fmt::format("expected an object of service name to TTL, got {}", shown(v)));
+                  return r.error(p, fmt::format("expected an object of service name to TTL, got {}", shown(v, p)));
                 for (const auto& [name, ttl] : v.items()) {
                   const std::string ttl_path = conf::child_path(p, name);
                   const auto star = name.find('*');
@@ -199,8 +199,8 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
     return [&r, &out, what](auto& v, auto& p) {
       auto s = r.string(v, p);
       if (s && !conf::is_dns_label(*s))
-        r.error(p, fmt::format("{} cannot be served over DNS: a {} must be 1-63 letters, digits or hyphens", shown(v),
-                               what));
+        r.error(p, fmt::format("{} cannot be served over DNS: a {} must be 1-63 letters, digits or hyphens",
+                               shown(v, p), what));
       else if (s) out = *s;
     };
   };
@@ -209,7 +209,9 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
       auto s = r.string(v, p);
       if (!s || (may_be_empty && s->empty())) return;
       if (auto d = domain_name(*s)) out = *d;
-      else r.error(p, fmt::format("expected a domain name like \"consul\" (dot-separated DNS labels), got {}", shown(v)));
+      else
+        r.error(p,
+                fmt::format("expected a domain name like \"consul\" (dot-separated DNS labels), got {}", shown(v, p)));
     };
   };
 
@@ -245,7 +247,8 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
              if (!list.empty() && std::ranges::all_of(list, [](const auto& a) { return conf::is_ip_literal(a); }))
                client_addr = list;
              else
-               r.warning(p, fmt::format("{} is not a list of IP addresses; not used as the DNS listen address", shown(v)));
+               r.warning(
+                   p, fmt::format("{} is not a list of IP addresses; not used as the DNS listen address", shown(v, p)));
            }},
           {"addresses",
            [&](auto& v, auto& p) {
@@ -290,15 +293,16 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
              auto list = r.strings(v, p);
              if (!list) return;
              for (std::size_t i = 0; i < list->size(); ++i) {
+               const std::string at = conf::index_path(p, i);
                if (valid_recursor((*list)[i])) config.recursors.push_back((*list)[i]);
-               else r.error(conf::index_path(p, i), fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v[i])));
+               else r.error(at, fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v[i], at)));
              }
            }},
           {"recursor",
            [&](auto& v, auto& p) {
              auto s = r.string(v, p);
              if (s && valid_recursor(*s)) single_recursor.push_back(*s);
-             else if (s) r.error(p, fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v)));
+             else if (s) r.error(p, fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v, p)));
            }},
           {"failover", [&](auto& v, auto&) { failover = &v; }},
           // Agent-level checks (node checks, or checks bound by service_id)

@@ -34,10 +34,70 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// The value of a key whose name contains "password", "token", "secret" or
+// "private_key", or is "encrypt" (Consul's gossip key), is a secret, and so
+// is anything under such a key. A "*_file" key names where a secret is: not
+// secret, and needed to fix the error.
+bool is_secret_key(std::string_view key) {
+  constexpr std::string_view kSecretWords[] = {"password", "token", "secret", "private_key"};
+  const std::string k = lower(key);
+  if (k.ends_with("_file")) return false;
+  return k == "encrypt" || std::ranges::any_of(kSecretWords, [&k](std::string_view w) { return k.contains(w); });
+}
+
+// Whether any key along a message path ("a.b[2]", a["odd key"]) is secret.
+bool is_secret_path(std::string_view path) {
+  for (std::size_t i = 0; i < path.size();) {
+    if (path[i] == '.') {
+      ++i;
+    } else if (path.substr(i).starts_with("[\"")) {
+      // A quoted key, as child_path writes one: a JSON string in brackets.
+      std::size_t end = i + 2;
+      while (end < path.size() && path[end] != '"') end += path[end] == '\\' ? 2 : 1;
+      if (is_secret_key(path.substr(i + 2, end - (i + 2)))) return true;
+      i = end + 2;
+    } else if (path[i] == '[') {
+      i = std::min(path.find(']', i), path.size()) + 1;  // an index, not a key
+    } else {
+      const std::size_t end = std::min(path.find_first_of(".[", i), path.size());
+      if (is_secret_key(path.substr(i, end - i))) return true;
+      i = end;
+    }
+  }
+  return false;
+}
+
+constexpr std::string_view kNotShown = "(value not shown: secret)";
+
+// A copy of `v` whose secret keys, at any depth, hold kNotShown instead.
+json without_secrets(const json& v) {
+  if (v.is_object()) {
+    json out = json::object();
+    for (const auto& [key, value] : v.items()) out[key] = is_secret_key(key) ? json(kNotShown) : without_secrets(value);
+    return out;
+  }
+  if (v.is_array()) {
+    json out = json::array();
+    for (const auto& element : v) out.push_back(without_secrets(element));
+    return out;
+  }
+  return v;
+}
+
+std::string_view kind_of(const json& v) {
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_boolean()) return "true or false";
+  if (v.is_array()) return "an array";
+  if (v.is_object()) return "an object";
+  return "null";
+}
+
 }  // namespace
 
-std::string shown(const json& v) {
-  std::string text = v.dump();
+std::string shown(const json& v, std::string_view path) {
+  if (is_secret_path(path)) return fmt::format("{} {}", kind_of(v), kNotShown);
+  std::string text = v.is_structured() ? without_secrets(v).dump() : v.dump();
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   return text;
 }
@@ -96,7 +156,7 @@ void ConfigReader::warning(std::string_view path, std::string_view what) {
 bool ConfigReader::walk(const json& object, const std::string& path, std::initializer_list<Field> fields,
                         std::span<const std::string_view> ignored) {
   if (!object.is_object()) {
-    error(path, fmt::format("expected an object, got {}", shown(object)));
+    error(path, fmt::format("expected an object, got {}", shown(object, path)));
     return false;
   }
   for (const auto& [key, value] : object.items()) {
@@ -119,13 +179,13 @@ bool ConfigReader::walk(const json& object, const std::string& path, std::initia
 
 std::optional<std::string> ConfigReader::string(const json& v, const std::string& path) {
   if (v.is_string()) return v.get<std::string>();
-  error(path, fmt::format("expected a string, got {}", shown(v)));
+  error(path, fmt::format("expected a string, got {}", shown(v, path)));
   return std::nullopt;
 }
 
 std::optional<bool> ConfigReader::boolean(const json& v, const std::string& path) {
   if (v.is_boolean()) return v.get<bool>();
-  error(path, fmt::format("expected true or false, got {}", shown(v)));
+  error(path, fmt::format("expected true or false, got {}", shown(v, path)));
   return std::nullopt;
 }
 
@@ -139,13 +199,13 @@ std::optional<std::int64_t> ConfigReader::integer(const json& v, const std::stri
   }
   if (n && *n >= lo && *n <= hi) return n;
   std::string wanted = expected.empty() ? fmt::format("integer {}-{}", lo, hi) : std::string(expected);
-  error(path, fmt::format("expected {}, got {}", wanted, shown(v)));
+  error(path, fmt::format("expected {}, got {}", wanted, shown(v, path)));
   return std::nullopt;
 }
 
 std::optional<Milliseconds> ConfigReader::duration(const json& v, const std::string& path, DurationRange range) {
   if (!v.is_string()) {
-    error(path, fmt::format("expected a duration string like \"10s\", got {}", shown(v)));
+    error(path, fmt::format("expected a duration string like \"10s\", got {}", shown(v, path)));
     return std::nullopt;
   }
   auto d = parse_duration(v.get<std::string>());
@@ -154,7 +214,7 @@ std::optional<Milliseconds> ConfigReader::duration(const json& v, const std::str
     return std::nullopt;
   }
   if (range == DurationRange::positive && d->count() <= 0) {
-    error(path, fmt::format("expected a duration of at least 1ms, got {}", shown(v)));
+    error(path, fmt::format("expected a duration of at least 1ms, got {}", shown(v, path)));
     return std::nullopt;
   }
   return *d;
@@ -162,7 +222,7 @@ std::optional<Milliseconds> ConfigReader::duration(const json& v, const std::str
 
 std::optional<std::vector<std::string>> ConfigReader::strings(const json& v, const std::string& path) {
   if (!v.is_array()) {
-    error(path, fmt::format("expected an array of strings, got {}", shown(v)));
+    error(path, fmt::format("expected an array of strings, got {}", shown(v, path)));
     return std::nullopt;
   }
   std::vector<std::string> out;
@@ -177,7 +237,7 @@ std::optional<std::vector<std::string>> ConfigReader::strings(const json& v, con
 
 std::optional<std::map<std::string, std::string>> ConfigReader::string_map(const json& v, const std::string& path) {
   if (!v.is_object()) {
-    error(path, fmt::format("expected an object of strings, got {}", shown(v)));
+    error(path, fmt::format("expected an object of strings, got {}", shown(v, path)));
     return std::nullopt;
   }
   std::map<std::string, std::string> out;
@@ -195,9 +255,9 @@ std::optional<std::string> ConfigReader::ip_address(const json& v, const std::st
   if (!s) return std::nullopt;
   if (is_ip_literal(*s)) return s;
   if (s->find("{{") != std::string::npos)
-    error(path, fmt::format("{}: go-sockaddr templates are not supported; give an IP address", shown(v)));
+    error(path, fmt::format("{}: go-sockaddr templates are not supported; give an IP address", shown(v, path)));
   else
-    error(path, fmt::format("expected an IP address, got {}; only IP addresses are supported", shown(v)));
+    error(path, fmt::format("expected an IP address, got {}; only IP addresses are supported", shown(v, path)));
   return std::nullopt;
 }
 

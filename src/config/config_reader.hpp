@@ -62,8 +62,10 @@ class ConfigReader {
   std::string file_;
 };
 
-// A value as shown after "got": JSON text, shortened.
-std::string shown(const json& v);
+// The value at `path` as shown after "got": JSON text, shortened. Errors go
+// to logs and terminals that others read, so a secret is never shown: a
+// secret value (see config_reader.cpp) is replaced, alone or inside `v`.
+std::string shown(const json& v, std::string_view path);
 bool is_ip_literal(std::string_view text);
 // Letters, digits and hyphens, 1-63 characters: what a DNS label can carry.
 bool is_dns_label(std::string_view text);

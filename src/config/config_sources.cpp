@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -40,6 +41,43 @@ void merge_object(json& into, const json& from, const std::string& path, const s
   }
 }
 
+// Copying a parsed value (merging does) recurses once per level, so a deep
+// enough file, corrupt or hostile, exhausts the stack: the daemon would die
+// on a reload. A Consul config needs a dozen levels at most.
+constexpr int kMaxNesting = 64;
+
+// Where the first "{" or "[" deeper than kMaxNesting is, as a byte offset.
+// Counted on the raw bytes before parsing, since parsing is what must not
+// happen; only where strings end matters, so an escape just skips a byte.
+std::optional<std::size_t> too_deep_at(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxNesting) return i;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;  // never below 0: stray closers must not pay for deeper nesting later
+    }
+  }
+  return std::nullopt;
+}
+
+std::string too_deep_error(const std::string& file, std::string_view text, std::size_t offset) {
+  const std::string_view before = text.substr(0, offset);
+  const std::size_t line = static_cast<std::size_t>(std::ranges::count(before, '\n')) + 1;
+  const auto line_start = before.rfind('\n');
+  const std::size_t column = line_start == std::string_view::npos ? offset + 1 : offset - line_start;
+  return fmt::format("{}:{}:{}: nested deeper than {} levels (byte {}); a config needs a dozen at most: is this the "
+                     "file you meant?",
+                     file, line, column, kMaxNesting, offset + 1);
+}
+
 struct ParseFailure {
   std::size_t line = 0;
   std::size_t column = 0;
@@ -57,6 +95,9 @@ ParseFailure describe_parse_error(const json::parse_error& e) {
   }
   if (auto colon = msg.find(": "); colon != std::string_view::npos) f.what = msg.substr(colon + 2);
   else f.what = msg;
+  // Then nlohmann quotes the token it stopped in, which may be a password
+  // with a bad escape or a raw newline: line and column say where to look.
+  if (auto quoted = f.what.find("; last read: "); quoted != std::string::npos) f.what.resize(quoted);
   return f;
 }
 
@@ -73,10 +114,15 @@ void read_file(const fs::path& path, MergedSources& out, ConfigDiagnostics& diag
   std::stringstream buffer;
   buffer << in.rdbuf();
   out.files.push_back(path);
+  const std::string text = std::move(buffer).str();
 
+  if (auto offset = too_deep_at(text)) {
+    diagnostics.errors.push_back(too_deep_error(file, text, *offset));
+    return;
+  }
   json doc;
   try {
-    doc = json::parse(buffer.str());
+    doc = json::parse(text);
   } catch (const json::parse_error& e) {
     const ParseFailure f = describe_parse_error(e);
     diagnostics.errors.push_back(fmt::format("{}:{}:{}: invalid JSON: {}", file, f.line, f.column, f.what));
@@ -103,25 +149,44 @@ void read_file(const fs::path& path, MergedSources& out, ConfigDiagnostics& diag
   merge_object(out.root, doc, "", file, out.origins);
 }
 
+// Why a *.json entry of a config dir is not read, or empty when it is a
+// file (or a symlink to one). Skipping silently would hide a broken deploy
+// or a half-made symlink.
+std::string why_skipped(const fs::path& entry) {
+  std::error_code ec;
+  const fs::file_status target = fs::status(entry, ec);
+  if (target.type() == fs::file_type::not_found) {
+    std::error_code link_ec;
+    return fmt::format("dangling symlink to {}", fs::read_symlink(entry, link_ec).string());
+  }
+  if (ec == std::errc::too_many_symbolic_link_levels) return "symlink loop";
+  if (ec) return fmt::format("cannot be read ({})", ec.message());
+  if (fs::is_directory(target)) return "a directory";
+  if (!fs::is_regular_file(target)) return "not a regular file";
+  return {};
+}
+
 void read_dir(const fs::path& dir, MergedSources& out, ConfigDiagnostics& diagnostics) {
   std::error_code ec;
-  std::vector<fs::path> files;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const fs::path& p = it->path();
-    std::error_code type_ec;
-    if (!fs::is_regular_file(p, type_ec)) continue;
-    if (p.extension() == ".json") files.push_back(p);
-    else if (p.extension() == ".hcl")
-      diagnostics.warnings.push_back(
-          fmt::format("{}: HCL config is not supported, file ignored (convert it to JSON)", p.string()));
-  }
+  std::vector<fs::path> entries;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
   if (ec) {
     diagnostics.errors.push_back(fmt::format("{}: cannot read config dir: {}", dir.string(), ec.message()));
     return;
   }
   // Consul reads a config dir in lexical order of the file names.
-  std::ranges::sort(files, {}, [](const fs::path& p) { return p.filename().string(); });
-  for (const auto& f : files) read_file(f, out, diagnostics);
+  std::ranges::sort(entries, {}, [](const fs::path& p) { return p.filename().string(); });
+  for (const auto& p : entries) {
+    std::error_code type_ec;
+    if (p.extension() == ".hcl" && fs::is_regular_file(p, type_ec))
+      diagnostics.warnings.push_back(
+          fmt::format("{}: HCL config is not supported, file ignored (convert it to JSON)", p.string()));
+    if (p.extension() != ".json") continue;
+    if (const std::string why = why_skipped(p); !why.empty())
+      diagnostics.warnings.push_back(fmt::format("{}: {}, skipped", p.string(), why));
+    else
+      read_file(p, out, diagnostics);
+  }
 }
 
 }  // namespace

@@ -21,6 +21,34 @@ bool same_name(std::string_view a, std::string_view b) {
                                                               std::tolower(static_cast<unsigned char>(y)); });
 }
 
+// A secret is only as private as the file that holds it. A password file is
+// ours alone, so group access is already too open; a Consul config dir is
+// often root:consul 0640 for the agent's group, so only "others" is.
+struct Exposure {
+  mode_t too_open;
+  std::string_view said;
+};
+constexpr Exposure kPasswordFile{S_IRWXG | S_IRWXO, "accessible by group or others"};
+constexpr Exposure kConfigFile{S_IROTH, "readable by others"};
+
+void warn_if_exposed(const std::string& file, mode_t mode, Exposure exposure, std::string_view fix,
+                     const std::string& path, ConfigReader& r) {
+  if ((mode & exposure.too_open) != 0) r.warning(path, fmt::format("\"{}\" is {}; {}", file, exposure.said, fix));
+}
+
+// A password written inline is readable by whoever can read its config file.
+void warn_if_inline_exposed(const std::string& password, const std::string& settings_path, std::string_view key,
+                            ConfigReader& r) {
+  if (password.empty()) return;  // nothing to leak
+  const std::string path = child_path(settings_path, key);
+  const std::string file = r.file_of(path);
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return;
+  const std::string fix =
+      fmt::format("put the password in a file named by \"{}_file\" (chmod 600 it), or chmod o-r {}", key, file);
+  warn_if_exposed(file, st.st_mode, kConfigFile, fix, path, r);
+}
+
 // Secrets live in files so config dirs can be world-readable; a relative
 // name is taken from the directory of the config file that gives it.
 std::optional<std::string> read_secret_file(const std::string& name, const std::string& path, ConfigReader& r) {
@@ -32,8 +60,8 @@ std::optional<std::string> read_secret_file(const std::string& name, const std::
     return std::nullopt;
   }
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-    r.warning(path, fmt::format("\"{}\" is accessible by group or others; chmod 600 {}", file.string(), file.string()));
+  if (::fstat(fd, &st) == 0)
+    warn_if_exposed(file.string(), st.st_mode, kPasswordFile, fmt::format("chmod 600 {}", file.string()), path, r);
   std::string secret;
   char buf[4096];
   ssize_t n;
@@ -54,7 +82,8 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
                                             const std::vector<ServiceDefinition>& services) {
   std::vector<FailoverSettings> out;
   if (!failover.is_object()) {
-    r.error("failover", fmt::format("expected an object of service name to failover settings, got {}", shown(failover)));
+    r.error("failover", fmt::format("expected an object of service name to failover settings, got {}",
+                                    shown(failover, "failover")));
     return out;
   }
   for (const auto& [service, value] : failover.items()) {
@@ -151,6 +180,8 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
         });
     if (!is_object) continue;
 
+    if (inline_password) warn_if_inline_exposed(f.password, path, "password", r);
+    if (inline_replication_password) warn_if_inline_exposed(f.replication_password, path, "replication_password", r);
     if (inline_password && password_file) r.error(path, "give \"password\" or \"password_file\", not both");
     else if (password_file) {
       if (auto s = read_secret_file(password_file->first, password_file->second, r)) f.password = *s;

@@ -47,7 +47,7 @@ std::optional<ServiceDefinition> read_service(const ServiceSource& source, Confi
              if (!is_dns_label(*name))
                r.error(p, fmt::format("{} cannot be served over DNS: a service name must be 1-63 letters, digits "
                                       "or hyphens",
-                                      shown(v)));
+                                      shown(v, p)));
              else s.name = *name;
            }},
           {"tags",
@@ -83,7 +83,7 @@ std::optional<ServiceDefinition> read_service(const ServiceSource& source, Confi
              if (!is_dns_label(*node))
                r.error(p, fmt::format("{} cannot be served over DNS: a node name must be 1-63 letters, digits or "
                                       "hyphens",
-                                      shown(v)));
+                                      shown(v, p)));
              else s.node = *node;
            }},
           {"check",
@@ -93,7 +93,7 @@ std::optional<ServiceDefinition> read_service(const ServiceSource& source, Confi
            }},
           {"checks",
            [&](auto& v, auto& p) {
-             if (!v.is_array()) return r.error(p, fmt::format("expected an array of checks, got {}", shown(v)));
+             if (!v.is_array()) return r.error(p, fmt::format("expected an array of checks, got {}", shown(v, p)));
              for (std::size_t i = 0; i < v.size(); ++i) checks.emplace_back(&v[i], index_path(p, i));
            }},
       },

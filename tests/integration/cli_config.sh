@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The command line and configuration as a user meets them: --check-config
 # (exit 0 with a summary, or 2 with every error named by file and JSON
-# path), Consul keys we ignore vs typos of ours, flags, SIGHUP reload (a
-# good file changes the answers, a bad one keeps them), a busy port.
+# path), Consul keys we ignore vs typos of ours, what a config dir skips,
+# flags, SIGHUP reload (a good file changes the answers, a bad or too deeply
+# nested one keeps them), a busy port.
 source "$(dirname "$0")/daemon_lib.sh"
 # run EXPECTED_STATUS ARGS...: runs the daemon to completion, output in $out.
 run() {
@@ -25,6 +26,16 @@ run 2 --check-config -config-file "$work/bad.json"
 [[ $out == *"only_pasing"*"did you mean"*"only_passing"* ]] || fail "no suggestion for the typo: $out"
 ok "--check-config on a bad file: exit 2, every error with file and JSON path, a suggestion for the typo"
 
+# Nesting beyond 64 levels is refused before parsing: copying the parsed
+# value recursed once per level and exhausted the stack (this was exit 139).
+{ printf '{"a":%.0s' $(seq 60000); printf 1; printf '}%.0s' $(seq 60000); } >"$work/deep.json"
+{ printf '{"x":'; printf '[%.0s' $(seq 100000); printf ']%.0s' $(seq 100000); printf '}'; } >"$work/deep-arrays.json"
+run 2 --check-config -config-file "$work/deep.json"
+[[ $out == *"deep.json:1:321: nested deeper than 64 levels"* ]] || fail "deep objects: $out"
+run 2 --check-config -config-file "$work/deep-arrays.json"
+[[ $out == *"deep-arrays.json:1:69: nested deeper than 64 levels"* ]] || fail "deep arrays: $out"
+ok "--check-config on 60000 nested objects or 100000 nested arrays: exit 2 naming the file and where, no crash"
+
 # The same errors at start-up go to the log as logfmt: the quotes inside a
 # message are escaped, so the value ends where the line ends.
 run 2 -config-file "$work/bad.json"
@@ -38,6 +49,17 @@ echo '{"data_dir": "/opt/consul", "server": true}' >"$work/consul.json"
 run 0 --check-config -config-file "$src/conf/demo.json" -config-file "$work/consul.json"
 [[ $out == *warning*data_dir* ]] || fail "a Consul key we ignore should be a warning: $out"
 ok "Consul keys failoverdns does not use are warnings, not errors"
+
+mkdir -p "$work/odd.d/x.json"
+ln -s /nowhere "$work/odd.d/y.json"
+ln -s z.json "$work/odd.d/z.json"
+echo '{"services": [{"name": "web", "port": 80}]}' >"$work/odd.d/web.json"
+run 0 --check-config -config-dir "$work/odd.d"
+[[ $out == *"warning: $work/odd.d/x.json: a directory, skipped"* ]] || fail "a directory named *.json: $out"
+[[ $out == *"warning: $work/odd.d/y.json: dangling symlink to /nowhere, skipped"* ]] || fail "a dangling symlink: $out"
+[[ $out == *"warning: $work/odd.d/z.json: symlink loop, skipped"* ]] || fail "a symlink loop: $out"
+[[ $out == *"service web: 1 instance"* ]] || fail "the readable file should still be read: $out"
+ok "--check-config warns about each *.json in a config dir it skips: a directory, a dangling symlink, a loop"
 
 run 2
 [[ $out == *"no configuration"* && $out == *Usage* ]] || fail "no config: $out"
@@ -115,6 +137,13 @@ kill -HUP $pid
 log_has "event=reload_failed" 5
 [ "$(ask app.service.consul)" = 127.0.0.32 ] || fail "a failed reload changed the answers"
 ok "a reload with a broken file keeps the running answers and logs reload_failed"
+
+cp "$work/deep.json" "$work/live.json"
+kill -HUP $pid
+log_has "event=config_error.*live.json:1:321: nested deeper than 64 levels" 5
+kill -0 $pid 2>/dev/null || fail "the daemon died on reloading a deeply nested file"
+[ "$(ask app.service.consul)" = 127.0.0.32 ] || fail "a deeply nested file changed the answers"
+ok "a reload with a deeply nested file: the daemon lives on, keeps its answers, and logs why"
 
 other=$(free_port)
 cat >"$work/live.json" <<JSON

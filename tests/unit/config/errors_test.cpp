@@ -227,3 +227,91 @@ TEST_CASE("agent-level checks are ignored with a warning that says where checks 
   CHECK(loaded.diagnostics.warnings ==
         std::vector<std::string>{loaded.file + ": check: " + why, loaded.file + ": checks: " + why});
 }
+
+// Copying a parsed value recurses once per level of nesting: without a limit
+// a corrupt or hostile file exhausts the stack and the daemon dies, on reload
+// too. The documents below are valid JSON; only their depth is wrong.
+TEST_CASE("a config nested deeper than 64 levels is refused before parsing, naming where") {
+  std::string objects;
+  for (int i = 0; i < 60000; ++i) objects += R"({"a":)";
+  objects += "1" + std::string(60000, '}');
+  const auto deep_objects = load_text(objects);
+  CHECK_FALSE(deep_objects.config);
+  REQUIRE(deep_objects.diagnostics.errors.size() == 1);
+  // The 65th "{" is byte 321 of the line.
+  CHECK(deep_objects.diagnostics.errors[0] ==
+        deep_objects.file + ":1:321: nested deeper than 64 levels (byte 321); a config needs a dozen at most: "
+                            "is this the file you meant?");
+
+  const auto deep_arrays = load_text("{\n\"x\":\n" + std::string(100000, '[') + std::string(100000, ']') + "}");
+  CHECK_FALSE(deep_arrays.config);
+  REQUIRE(deep_arrays.diagnostics.errors.size() == 1);
+  CHECK(deep_arrays.diagnostics.errors[0].starts_with(deep_arrays.file + ":3:64: nested deeper than 64 levels (byte 71)"));
+}
+
+TEST_CASE("64 levels load; brackets inside strings, escaped quotes included, do not count") {
+  // An ignored Consul key is not read further, so any shape loads.
+  std::string nested = R"({"ui_config": )";
+  for (int i = 0; i < 63; ++i) nested += R"({"a": )";
+  nested += "1" + std::string(63, '}') + "}";
+  const auto at_limit = load_text(nested);
+  for (const auto& e : at_limit.diagnostics.errors) INFO(e);
+  CHECK(at_limit.config);
+
+  const auto in_string = load_text(R"({"ui_config": "\" )" + std::string(100, '[') + std::string(100, '{') + R"(\\"})");
+  for (const auto& e : in_string.diagnostics.errors) INFO(e);
+  CHECK(in_string.config);
+}
+
+// Errors go to logs and terminals that others read: the value of a secret
+// key is never in them, but the rest of the message stays as useful.
+TEST_CASE("errors never show the value of a secret key") {
+  const std::string mysql = R"("services": [{"id": "n1", "name": "mysql", "port": 3306}],)";
+  const Case cases[] = {
+      {R"({"failover": {"mysql": {"password": 123456789}}})",
+       "failover.mysql.password: expected a string, got a number (value not shown: secret)"},
+      {R"({"failover": {"mysql": {"replication_password": ["123456789"]}}})",
+       "failover.mysql.replication_password: expected a string, got an array (value not shown: secret)"},
+      {R"({"failover": {"mysql": [{"user": "u", "password": "123456789"}]}})",
+       R"x(failover.mysql: expected an object, got [{"password":"(value not shown: secret)","user":"u"}])x"},
+      {R"({"service": [{"name": "db", "token": "123456789"}]})",
+       R"x(service: expected an object, got [{"name":"db","token":"(value not shown: secret)"}])x"},
+      // A file name is where a secret is, not the secret, and is needed to fix the error.
+      {R"({"failover": {"mysql": {"password_file": 123456789}}})",
+       "failover.mysql.password_file: expected a string, got 123456789"},
+  };
+  for (const auto& c : cases) check_single_error({std::string(c.json).insert(1, mysql).c_str(), c.message});
+
+  const auto meta = load_text(R"({"service": {"name": "db", "meta": {"db_password": 5, "api_token": 6, "Client_Secret": 7,
+                                                                      "db password": 9, "tokens": {"a": "123456789"},
+                                                                      "port": 8}}})");
+  const std::string secret = " (value not shown: secret)";
+  CHECK(meta.diagnostics.errors ==
+        std::vector<std::string>{meta.file + ": service.meta.Client_Secret: expected a string, got a number" + secret,
+                                 meta.file + ": service.meta.api_token: expected a string, got a number" + secret,
+                                 meta.file + ": service.meta[\"db password\"]: expected a string, got a number" + secret,
+                                 meta.file + ": service.meta.db_password: expected a string, got a number" + secret,
+                                 meta.file + ": service.meta.port: expected a string, got 8",
+                                 meta.file + ": service.meta.tokens: expected a string, got an object" + secret});
+}
+
+TEST_CASE("JSON syntax errors never quote the text at the error, which may be a password") {
+  const char* texts[] = {
+      R"({"failover": {"mysql": {"password": "hun\ter2\q"}}})",  // a bad escape
+      "{\"failover\": {\"mysql\": {\"password\": \"hunter2\n\"}}}",  // a raw newline
+      R"({"failover": {"mysql": {"password": hunter2}}})",         // no quotes
+      R"({"failover": {"mysql": {"password": 12hunter2}}})",
+  };
+  for (const char* text : texts) {
+    INFO(std::string(text));
+    const auto loaded = load_text(text);
+    CHECK_FALSE(loaded.config);
+    REQUIRE(loaded.diagnostics.errors.size() == 1);
+    const std::string& e = loaded.diagnostics.errors[0];
+    CHECK(e.starts_with(loaded.file + ":1:") == (std::string_view(text).find('\n') == std::string_view::npos));
+    CHECK(e.find("invalid JSON: syntax error") != std::string::npos);
+    CHECK(e.find("hun") == std::string::npos);
+    CHECK(e.find("12h") == std::string::npos);
+    CHECK(e.find("last read") == std::string::npos);
+  }
+}

@@ -169,3 +169,41 @@ TEST_CASE("failover settings merge across files key by key") {
   CHECK(loaded.config->failover.at(0).failcount == 5);
   CHECK(loaded.config->failover.at(0).interval == 3s);
 }
+
+// Consul config dirs are often world-readable; a password written inline in
+// one is readable by every local user, which the warning says and fixes.
+TEST_CASE("an inline password in a config file readable by others is a warning with the fix") {
+  const std::string both = R"({"mysql": {"password": "pw", "replication_password": "rpw"}})";
+  struct Case {
+    std::string failover;
+    mode_t mode;
+    bool warned;
+  };
+  const Case cases[] = {
+      {both, 0644, true},
+      {both, 0604, true},
+      {both, 0640, false},  // a group that runs failoverdns may need to read its config
+      {both, 0600, false},
+      {R"({"mysql": {"password": "", "replication_password": ""}})", 0644, false},  // nothing to leak
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.failover);
+    CAPTURE(c.mode);
+    TempDir dir;
+    const auto file = dir.write("f.json", with_failover(c.failover), c.mode);
+    const auto loaded = load_sources({{ConfigSource::Kind::file, file}});
+    REQUIRE(loaded.config);
+    if (!c.warned) {
+      CHECK(loaded.diagnostics.warnings.empty());
+      continue;
+    }
+    const std::string f = file.string();
+    CHECK(loaded.diagnostics.warnings ==
+          std::vector<std::string>{
+              f + ": failover.mysql.password: \"" + f + "\" is readable by others; put the password in a file " +
+                  "named by \"password_file\" (chmod 600 it), or chmod o-r " + f,
+              f + ": failover.mysql.replication_password: \"" + f + "\" is readable by others; put the password in " +
+                  "a file named by \"replication_password_file\" (chmod 600 it), or chmod o-r " + f,
+          });
+  }
+}

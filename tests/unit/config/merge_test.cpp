@@ -144,3 +144,30 @@ TEST_CASE("missing sources and HCL files") {
     CHECK(loaded.config->files.empty());
   }
 }
+
+// A *.json entry that cannot be read as a file is most likely a mistake (a
+// broken deploy, a half-made symlink): say so instead of dropping it silently.
+TEST_CASE("in a config dir, a *.json that is not a readable file is skipped with a warning") {
+  TempDir dir;
+  const auto& d = dir.path();
+  dir.write("a.json", R"({"datacenter": "east"})");
+  std::filesystem::create_directory(d / "b.json");
+  std::filesystem::create_symlink("/nowhere", d / "c.json");
+  std::filesystem::create_symlink("d.json", d / "d.json");
+  REQUIRE(::mkfifo((d / "e.json").c_str(), 0600) == 0);
+  std::filesystem::create_symlink(std::string(300, 'x'), d / "f.json");  // a name longer than NAME_MAX
+  std::filesystem::create_directory(d / "sub.d");                        // not named *.json: nothing to say
+  std::filesystem::create_symlink("a.json", d / "z.json");               // a symlink to a file is read
+
+  const auto loaded = load_sources({dir_source(d)});
+  REQUIRE(loaded.config);
+  CHECK(loaded.config->datacenter == "east");
+  CHECK(loaded.config->files == std::vector<std::filesystem::path>{d / "a.json", d / "z.json"});
+  CHECK(loaded.diagnostics.warnings == std::vector<std::string>{
+                                           (d / "b.json").string() + ": a directory, skipped",
+                                           (d / "c.json").string() + ": dangling symlink to /nowhere, skipped",
+                                           (d / "d.json").string() + ": symlink loop, skipped",
+                                           (d / "e.json").string() + ": not a regular file, skipped",
+                                           (d / "f.json").string() + ": cannot be read (File name too long), skipped",
+                                       });
+}

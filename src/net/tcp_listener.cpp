@@ -149,8 +149,11 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
     c->out_length = 0;
     co_return !ec;
   };
+  // The deadline is set when the connection starts waiting for a query (at
+  // accept, and once the answers to the last ones are written), never by a
+  // read that brings only part of one: a client trickling a byte at a time
+  // would otherwise hold its slot for as long as it likes (slowloris).
   for (bool open = true; open;) {
-    c->deadline = Clock::now() + limits_.idle_timeout;
     std::size_t n = co_await c->socket.async_read_some(
         asio::buffer(c->in.data() + c->in_length, c->in.size() - c->in_length),
         asio::redirect_error(asio::use_awaitable, ec));
@@ -191,6 +194,7 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
     }
     // Answers to the queries before a bad one still go out.
     if (!co_await flush()) break;
+    if (pos > 0) c->deadline = Clock::now() + limits_.idle_timeout;
     std::memmove(c->in.data(), c->in.data() + pos, c->in_length - pos);
     c->in_length -= pos;
   }

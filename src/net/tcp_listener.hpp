@@ -1,8 +1,9 @@
 // DNS over TCP (RFC 7766) on one acceptor: one coroutine per connection,
-// queries answered in order as they arrive (pipelining), an idle timeout,
-// and a cap on concurrent connections. A client that sends a length too
-// short for a header, or a message we would drop, is disconnected; others
-// are not affected. Everything runs on the acceptor's io_context, one thread.
+// queries answered in order as they arrive (pipelining), a deadline for
+// each whole query, and a cap on concurrent connections. A client that
+// sends a length too short for a header, or a message we would drop, is
+// disconnected; others are not affected. Everything runs on the acceptor's
+// io_context, one thread.
 #pragma once
 
 #include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
@@ -19,8 +20,9 @@
 namespace failoverdns::net {
 
 struct TcpLimits {
-  // How long a connection may wait for the client's next bytes, or for the
-  // client to take our answer, before we close it.
+  // How long a client has to send its next whole query (counted from accept
+  // or from our last answer, not from its last byte), or to take our
+  // answer, before we close the connection.
   std::chrono::milliseconds idle_timeout{10000};
   int max_connections = 1024;
 };

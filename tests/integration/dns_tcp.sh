@@ -102,6 +102,21 @@ assert closed(half), "a connection with half a query is still open after 3 s"
 assert time.monotonic() - t < 2.5
 PY
 ok "an idle connection (and one stuck half way through a query) is closed after ~800ms; an active one stays open"
+py <<'PY' || fail "slowloris (see above)"
+from dnsclient import *
+slow = connect(timeout=0.2)
+t = time.monotonic()
+for b in framed(query(32)):  # ~8 s of trickle at a byte every 200 ms
+    try:
+        slow.sendall(bytes([b]))
+    except (BrokenPipeError, ConnectionResetError):
+        break
+    if closed(slow):
+        break
+took = time.monotonic() - t
+assert took < 1.8, f"a client trickling a byte every 200 ms kept its connection for {took:.1f} s"
+PY
+ok "a client trickling a query a byte every 200 ms is closed after ~800ms, however steadily it sends"
 
 echo "# connection limit (4)"
 py <<'PY' || fail "connection limit (see above)"

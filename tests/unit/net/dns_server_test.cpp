@@ -186,6 +186,7 @@ class TcpClient {
     REQUIRE_MESSAGE(reply, "no TCP answer within 2 s");
     return *reply;
   }
+  int fd() const { return fd_.get(); }
   // True when the server closed the connection within `timeout` (EOF or
   // reset), false when it stayed open and silent.
   bool closed_within(std::chrono::milliseconds timeout) {
@@ -409,6 +410,54 @@ TEST_CASE("TCP: the idle timeout also ends a connection that sent half a message
   half.resize(half.size() / 2);
   t.send(half);
   CHECK(t.closed_within(2s));
+}
+
+TEST_CASE("TCP: a client trickling a query is closed once tcp_idle_timeout has passed since it began") {
+  // Slowloris: a byte every 200 ms, far apart enough that each arrives on
+  // its own read, would finish this query only after ~8 s. The whole query
+  // must arrive within the timeout, however many bytes keep coming.
+  auto o = options();
+  o.tcp_idle_timeout = 1s;
+  Server s(o);
+  TcpClient normal("127.0.0.1", s.port);
+  TcpClient slow("127.0.0.1", s.port);
+  const Bytes trickle = framed(query(32));
+  const auto began = Clock::now();
+  std::optional<Clock::duration> closed_after;
+  for (std::size_t i = 0; i < trickle.size() && !closed_after; ++i) {
+    // The server may close between two bytes: a send then fails, and the
+    // next poll sees the close.
+    ::send(slow.fd(), &trickle[i], 1, MSG_NOSIGNAL);
+    if (slow.closed_within(200ms)) closed_after = Clock::now() - began;
+    if (i % 3 == 0) CHECK(id_of(normal.ask(query(static_cast<std::uint16_t>(100 + i)))) == 100 + i);
+    if (Clock::now() - began > 3s) break;
+  }
+  REQUIRE_MESSAGE(closed_after, "the trickling connection was still open after 3 s (tcp_idle_timeout 1s)");
+  // Not before the timeout (so it is the timeout that closed it), and not
+  // much after: 1 s plus a scheduling slack under the sanitizers.
+  CHECK(*closed_after > 800ms);
+  CHECK(*closed_after < 1600ms);
+  CHECK(id_of(normal.ask(query(200))) == 200);
+}
+
+TEST_CASE("TCP: a connection that sent whole queries gets a fresh tcp_idle_timeout for the next one") {
+  auto o = options();
+  o.tcp_idle_timeout = 800ms;
+  Server s(o);
+  TcpClient t("127.0.0.1", s.port);
+  // Each query is sent as two halves 200 ms apart, 200 ms after the previous
+  // answer, for ~1.2 s: every query fits in the timeout, the connection
+  // outlives it.
+  for (std::uint16_t id = 33; id < 36; ++id) {
+    Bytes f = framed(query(id));
+    t.send(Bytes(f.begin(), f.begin() + 5));
+    CHECK_FALSE(t.closed_within(200ms));
+    t.send(Bytes(f.begin() + 5, f.end()));
+    auto reply = t.read_message();
+    REQUIRE(reply);
+    CHECK(id_of(*reply) == id);
+    CHECK_FALSE(t.closed_within(200ms));
+  }
 }
 
 TEST_CASE("TCP: over tcp_max_connections a new connection is closed at once, and accepted again later") {

@@ -9,6 +9,8 @@
 #include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 
 #include <boost/asio/awaitable.hpp>
@@ -25,6 +27,9 @@ struct TcpLimits {
   // answer, before we close the connection.
   std::chrono::milliseconds idle_timeout{10000};
   int max_connections = 1024;
+  // So that one address (a slowloris, a runaway client) cannot take every
+  // slot: its connections beyond this are closed at once.
+  int max_connections_per_client = 256;
 };
 
 class TcpListener {
@@ -38,14 +43,27 @@ class TcpListener {
   struct Connection;
 
  private:
+  // Refusals come in floods, when a line each would hurt most: the first is
+  // logged, then at most one line per interval, counting those in between.
+  struct RefusalLog {
+    std::chrono::steady_clock::time_point quiet_until{};
+    std::uint64_t unlogged = 0;
+  };
+
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  void refused(RefusalLog& log, const boost::asio::ip::tcp::endpoint& peer, const char* reason, int limit,
+               const char* hint);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;
   const AnswerPublisher& answers_;
   TcpLimits limits_;
-  int connections_ = 0;  // only touched on this listener's io_context thread
+  // Only touched on this listener's io_context thread, at accept and close.
+  int connections_ = 0;
+  // One entry per address with a connection open: at most max_connections.
+  std::map<boost::asio::ip::address, int> connections_per_client_;
+  RefusalLog over_limit_, over_client_limit_;
 };
 
 }  // namespace failoverdns::net

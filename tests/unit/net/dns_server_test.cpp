@@ -157,7 +157,10 @@ class UdpClient {
 
 class TcpClient {
  public:
-  explicit TcpClient(const std::string& address, int port) : fd_(connect_to(address, port)) {}
+  // `from`: the client's own address (any 127.x.y.z is ours on loopback),
+  // so one test can be several clients.
+  explicit TcpClient(const std::string& address, int port, const std::string& from = "")
+      : fd_(connect_to(address, port, from)) {}
   void send(const Bytes& bytes) {
     REQUIRE(::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
   }
@@ -197,9 +200,13 @@ class TcpClient {
   }
 
  private:
-  static int connect_to(const std::string& address, int port) {
+  static int connect_to(const std::string& address, int port, const std::string& from) {
     auto to = endpoint(address, port);
     int fd = ::socket(to.ss_family, SOCK_STREAM, 0);
+    if (!from.empty()) {
+      auto self = endpoint(from, 0);
+      REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&self), length_of(self)) == 0);
+    }
     REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&to), length_of(to)) == 0);
     return fd;
   }
@@ -457,6 +464,36 @@ TEST_CASE("TCP: a connection that sent whole queries gets a fresh tcp_idle_timeo
     REQUIRE(reply);
     CHECK(id_of(*reply) == id);
     CHECK_FALSE(t.closed_within(200ms));
+  }
+}
+
+TEST_CASE("TCP: over tcp_max_connections_per_client that address is refused, others are served") {
+  auto o = options();
+  o.tcp_max_connections_per_client = 2;
+  Server s(o);
+  auto first = std::make_unique<TcpClient>("127.0.0.1", s.port, "127.0.0.1");
+  TcpClient second("127.0.0.1", s.port, "127.0.0.1");
+  // A round trip each: both are accepted and counted before the third.
+  CHECK(id_of(first->ask(query(70))) == 70);
+  CHECK(id_of(second.ask(query(71))) == 71);
+  TcpClient third("127.0.0.1", s.port, "127.0.0.1");
+  CHECK(third.closed_within(2s));
+  TcpClient other("127.0.0.1", s.port, "127.0.0.2");
+  CHECK(id_of(other.ask(query(72))) == 72);
+  CHECK(id_of(second.ask(query(73))) == 73);
+
+  first.reset();  // gives 127.0.0.1 a slot back once the server sees the close
+  auto deadline = Clock::now() + 2s;
+  for (;;) {
+    TcpClient next("127.0.0.1", s.port, "127.0.0.1");
+    const Bytes f = framed(query(74));
+    ::send(next.fd(), f.data(), f.size(), MSG_NOSIGNAL);  // may meet a reset
+    auto reply = next.read_message(500ms);
+    if (reply) {
+      CHECK(id_of(*reply) == 74);
+      break;
+    }
+    REQUIRE_MESSAGE(Clock::now() < deadline, "127.0.0.1 got no connection back after one of its own closed");
   }
 }
 

@@ -229,6 +229,22 @@ struct Server {
   int port = 0;
 };
 
+// A closed connection's slot is free only once the server has seen the
+// close: connect (from `from`) again until a new connection is answered.
+void served_again(int port, std::uint16_t id, const std::string& from = "") {
+  const auto deadline = Clock::now() + 2s;
+  for (;;) {
+    TcpClient next("127.0.0.1", port, from);
+    const Bytes f = framed(query(id));
+    ::send(next.fd(), f.data(), f.size(), MSG_NOSIGNAL);  // may meet a reset
+    if (auto reply = next.read_message(500ms)) {
+      CHECK(id_of(*reply) == id);
+      return;
+    }
+    REQUIRE_MESSAGE(Clock::now() < deadline, "no connection accepted (from " << from << ") after one closed");
+  }
+}
+
 DnsServerOptions options(std::vector<std::string> addresses = {"127.0.0.1"}, int workers = 2) {
   DnsServerOptions o;
   o.addresses = std::move(addresses);
@@ -482,19 +498,8 @@ TEST_CASE("TCP: over tcp_max_connections_per_client that address is refused, oth
   CHECK(id_of(other.ask(query(72))) == 72);
   CHECK(id_of(second.ask(query(73))) == 73);
 
-  first.reset();  // gives 127.0.0.1 a slot back once the server sees the close
-  auto deadline = Clock::now() + 2s;
-  for (;;) {
-    TcpClient next("127.0.0.1", s.port, "127.0.0.1");
-    const Bytes f = framed(query(74));
-    ::send(next.fd(), f.data(), f.size(), MSG_NOSIGNAL);  // may meet a reset
-    auto reply = next.read_message(500ms);
-    if (reply) {
-      CHECK(id_of(*reply) == 74);
-      break;
-    }
-    REQUIRE_MESSAGE(Clock::now() < deadline, "127.0.0.1 got no connection back after one of its own closed");
-  }
+  first.reset();  // gives 127.0.0.1 a slot back
+  served_again(s.port, 74, "127.0.0.1");
 }
 
 TEST_CASE("TCP: over tcp_max_connections a new connection is closed at once, and accepted again later") {
@@ -509,18 +514,8 @@ TEST_CASE("TCP: over tcp_max_connections a new connection is closed at once, and
   TcpClient third("127.0.0.1", s.port);
   CHECK(third.closed_within(2s));
 
-  first.reset();  // frees a slot once the server sees the close
-  auto deadline = Clock::now() + 2s;
-  for (;;) {
-    TcpClient next("127.0.0.1", s.port);
-    next.send(framed(query(42)));
-    auto reply = next.read_message(500ms);
-    if (reply) {
-      CHECK(id_of(*reply) == 42);
-      break;
-    }
-    REQUIRE_MESSAGE(Clock::now() < deadline, "no connection accepted after one closed");
-  }
+  first.reset();  // frees a slot
+  served_again(s.port, 42);
 }
 
 TEST_CASE("stopping with open connections and queued datagrams ends cleanly") {

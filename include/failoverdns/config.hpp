@@ -75,6 +75,12 @@ struct DnsSettings {
   std::uint16_t edns_buffer_size = 1232;  // our EDNS0 UDP payload size
   Milliseconds tcp_idle_timeout{std::chrono::seconds(10)};
   int tcp_max_connections = 1024;
+  // Unless set, a quarter of tcp_max_connections (README says why).
+  int tcp_max_connections_per_client = default_tcp_max_connections_per_client(tcp_max_connections);
+
+  static constexpr int default_tcp_max_connections_per_client(int max_connections) {
+    return (max_connections + 3) / 4;  // at least 1 for any max_connections >= 1
+  }
 
   // TTL for a service: exact match, else the longest matching "prefix*",
   // else "*", else 0 (Consul's rules).

@@ -21,6 +21,7 @@ struct DnsServerOptions {
   int workers = 0;  // 0 = number of cores
   Milliseconds tcp_idle_timeout{std::chrono::seconds(10)};
   int tcp_max_connections = 1024;
+  int tcp_max_connections_per_client = DnsSettings::default_tcp_max_connections_per_client(tcp_max_connections);
 
   static DnsServerOptions from(const Config& config);
 };

@@ -113,6 +113,10 @@ void read_dns_config(const json& value, const std::string& path, ConfigReader& r
       if (auto n = r.integer(v, p, 0, UINT32_MAX)) out = static_cast<std::uint32_t>(*n);
     };
   };
+  // Its range ends at tcp_max_connections, which may come after it: read
+  // once the walk is done.
+  const json* per_client = nullptr;
+  std::string per_client_path;
   r.walk(value, path,
          {
              {"node_ttl",
@@ -165,8 +169,19 @@ void read_dns_config(const json& value, const std::string& path, ConfigReader& r
               [&](auto& v, auto& p) {
                 if (auto n = r.integer(v, p, 1, 1'000'000)) dns.tcp_max_connections = static_cast<int>(*n);
               }},
+             {"tcp_max_connections_per_client",
+              [&](auto& v, auto& p) {
+                per_client = &v;
+                per_client_path = p;
+              }},
          },
          conf::consul_keys::dns_config());
+  const int max = dns.tcp_max_connections;
+  dns.tcp_max_connections_per_client = DnsSettings::default_tcp_max_connections_per_client(max);
+  if (!per_client) return;
+  if (auto n = r.integer(*per_client, per_client_path, 1, max,
+                         fmt::format("integer 1-{} (at most dns_config.tcp_max_connections)", max)))
+    dns.tcp_max_connections_per_client = static_cast<int>(*n);
 }
 
 void check_unique_ids(const std::vector<ServiceDefinition>& services, ConfigDiagnostics& diagnostics) {

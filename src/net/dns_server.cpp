@@ -85,6 +85,7 @@ DnsServerOptions DnsServerOptions::from(const Config& config) {
   o.workers = config.dns_workers;
   o.tcp_idle_timeout = config.dns.tcp_idle_timeout;
   o.tcp_max_connections = config.dns.tcp_max_connections;
+  o.tcp_max_connections_per_client = config.dns.tcp_max_connections_per_client;
   return o;
 }
 
@@ -143,7 +144,9 @@ Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const DnsServerOp
       acceptor.listen(asio::socket_base::max_listen_connections, ec);
       if (ec) return failed("/tcp");
       impl->tcp.push_back(std::make_unique<net::TcpListener>(
-          std::move(acceptor), answers, net::TcpLimits{options.tcp_idle_timeout, options.tcp_max_connections}));
+          std::move(acceptor), answers,
+          net::TcpLimits{options.tcp_idle_timeout, options.tcp_max_connections,
+                         options.tcp_max_connections_per_client}));
       return {};
     };
     // A given port: TCP first, so a port another failoverdns holds fails

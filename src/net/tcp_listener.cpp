@@ -29,10 +29,8 @@ using Clock = std::chrono::steady_clock;
 // answering its queries allocates nothing more. Shared by the connection's
 // two coroutines: the one that serves it and its watchdog.
 struct TcpListener::Connection {
-  explicit Connection(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {
-    boost::system::error_code ignored;
-    peer = socket.remote_endpoint(ignored);
-  }
+  Connection(tcp::socket s, const tcp::endpoint& from)
+      : socket(std::move(s)), peer(from), watchdog(socket.get_executor()) {}
 
   void close() {
     boost::system::error_code ignored;
@@ -41,7 +39,9 @@ struct TcpListener::Connection {
   }
 
   tcp::socket socket;
-  tcp::endpoint peer;  // kept for the log: a closed socket no longer knows it
+  // From accept: for the log (a closed socket no longer knows it) and to
+  // give the client's slot back on close.
+  tcp::endpoint peer;
   // Boost 1.74 has no awaitable operators to race a read against a timer:
   // instead the watchdog closes the socket once `deadline` has passed, which
   // ends the pending read or write with an error. Moving the deadline costs
@@ -101,7 +101,8 @@ asio::awaitable<void> TcpListener::accept_loop() {
   bool failing = false;
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::endpoint peer;
+    tcp::socket socket = co_await acceptor_.async_accept(peer, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
     if (ec) {
       // Out of file descriptors, typically: accepting again at once would
@@ -116,18 +117,26 @@ asio::awaitable<void> TcpListener::accept_loop() {
       continue;
     }
     failing = false;
+    // Closing at once (the socket goes out of scope) is the clearest signal
+    // a client gets: try again later, or over UDP.
     if (connections_ >= limits_.max_connections) {
-      // Closing at once (the socket goes out of scope) is the clearest
-      // signal a client gets: try again later, or over UDP.
-      if (spdlog::should_log(spdlog::level::debug))
-        spdlog::debug("event=tcp_refused peer={} reason=connection_limit limit={}",
-                      to_string(socket.remote_endpoint(ec)), limits_.max_connections);
+      refused(over_limit_, peer, "connection_limit", limits_.max_connections,
+              "raise dns_config.tcp_max_connections (each connection holds ~150 KB)");
+      continue;
+    }
+    auto client = connections_per_client_.find(peer.address());
+    if ((client == connections_per_client_.end() ? 0 : client->second) >= limits_.max_connections_per_client) {
+      refused(over_client_limit_, peer, "per_client_limit", limits_.max_connections_per_client,
+              "if this address is a forwarder or a NAT for many clients, raise "
+              "dns_config.tcp_max_connections_per_client");
       continue;
     }
     // Pipelined answers must not wait for the client's delayed ACK.
     socket.set_option(tcp::no_delay(true), ec);
-    auto connection = std::make_shared<Connection>(std::move(socket));
+    auto connection = std::make_shared<Connection>(std::move(socket), peer);
     connection->deadline = Clock::now() + limits_.idle_timeout;
+    if (client == connections_per_client_.end()) client = connections_per_client_.emplace(peer.address(), 0).first;
+    ++client->second;
     ++connections_;
     asio::co_spawn(acceptor_.get_executor(), watch(connection), asio::detached);
     asio::co_spawn(acceptor_.get_executor(), serve(std::move(connection)), asio::detached);
@@ -149,8 +158,11 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
     c->out_length = 0;
     co_return !ec;
   };
+  // The deadline is set when the connection starts waiting for a query (at
+  // accept, and once the answers to the last ones are written), never by a
+  // read that brings only part of one: a client trickling a byte at a time
+  // would otherwise hold its slot for as long as it likes (slowloris).
   for (bool open = true; open;) {
-    c->deadline = Clock::now() + limits_.idle_timeout;
     std::size_t n = co_await c->socket.async_read_some(
         asio::buffer(c->in.data() + c->in_length, c->in.size() - c->in_length),
         asio::redirect_error(asio::use_awaitable, ec));
@@ -191,6 +203,7 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
     }
     // Answers to the queries before a bad one still go out.
     if (!co_await flush()) break;
+    if (pos > 0) c->deadline = Clock::now() + limits_.idle_timeout;
     std::memmove(c->in.data(), c->in.data() + pos, c->in_length - pos);
     c->in_length -= pos;
   }
@@ -199,6 +212,19 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
     spdlog::debug("event=tcp_closed peer={} reason={} queries={}", to_string(c->peer), reason, rotation);
   c->close();
   --connections_;
+  if (auto client = connections_per_client_.find(c->peer.address()); --client->second == 0)
+    connections_per_client_.erase(client);
+}
+
+void TcpListener::refused(RefusalLog& log, const tcp::endpoint& peer, const char* reason, int limit,
+                          const char* hint) {
+  ++log.unlogged;
+  const auto now = Clock::now();
+  if (now < log.quiet_until) return;
+  spdlog::warn("event=tcp_refused reason={} peer={} limit={} refused={} hint=\"{}\"", reason,
+               peer.address().to_string(), limit, log.unlogged, hint);
+  log.unlogged = 0;
+  log.quiet_until = now + std::chrono::seconds(10);
 }
 
 }  // namespace failoverdns::net

@@ -1,13 +1,16 @@
 // DNS over TCP (RFC 7766) on one acceptor: one coroutine per connection,
-// queries answered in order as they arrive (pipelining), an idle timeout,
-// and a cap on concurrent connections. A client that sends a length too
-// short for a header, or a message we would drop, is disconnected; others
-// are not affected. Everything runs on the acceptor's io_context, one thread.
+// queries answered in order as they arrive (pipelining), a deadline for
+// each whole query, and a cap on concurrent connections. A client that
+// sends a length too short for a header, or a message we would drop, is
+// disconnected; others are not affected. Everything runs on the acceptor's
+// io_context, one thread.
 #pragma once
 
 #include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 
 #include <boost/asio/awaitable.hpp>
@@ -19,10 +22,14 @@
 namespace failoverdns::net {
 
 struct TcpLimits {
-  // How long a connection may wait for the client's next bytes, or for the
-  // client to take our answer, before we close it.
+  // How long a client has to send its next whole query (counted from accept
+  // or from our last answer, not from its last byte), or to take our
+  // answer, before we close the connection.
   std::chrono::milliseconds idle_timeout{10000};
   int max_connections = 1024;
+  // So that one address (a slowloris, a runaway client) cannot take every
+  // slot: its connections beyond this are closed at once.
+  int max_connections_per_client = 256;
 };
 
 class TcpListener {
@@ -36,14 +43,27 @@ class TcpListener {
   struct Connection;
 
  private:
+  // Refusals come in floods, when a line each would hurt most: the first is
+  // logged, then at most one line per interval, counting those in between.
+  struct RefusalLog {
+    std::chrono::steady_clock::time_point quiet_until{};
+    std::uint64_t unlogged = 0;
+  };
+
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  void refused(RefusalLog& log, const boost::asio::ip::tcp::endpoint& peer, const char* reason, int limit,
+               const char* hint);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;
   const AnswerPublisher& answers_;
   TcpLimits limits_;
-  int connections_ = 0;  // only touched on this listener's io_context thread
+  // Only touched on this listener's io_context thread, at accept and close.
+  int connections_ = 0;
+  // One entry per address with a connection open: at most max_connections.
+  std::map<boost::asio::ip::address, int> connections_per_client_;
+  RefusalLog over_limit_, over_client_limit_;
 };
 
 }  // namespace failoverdns::net

@@ -2,10 +2,12 @@
 # DNS over TCP (RFC 7766) against real clients: dig and kdig, and a Python
 # client for what they cannot do: several queries written at once on one
 # connection, a bad length, a response sent as a query, an idle client, too
-# many clients. Limits come from the config (tcp_idle_timeout 800ms,
-# tcp_max_connections 4), so this also checks they reach the listener.
+# many clients, too many from one address. Limits come from the config
+# (tcp_idle_timeout 800ms, tcp_max_connections 4, 3 per client), so this
+# also checks they reach the listener.
 source "$(dirname "$0")/dns_lib.sh"
-serve_zone '{"dns_config": {"tcp_idle_timeout": "800ms", "tcp_max_connections": 4}}'
+serve_zone '{"dns_config": {"tcp_idle_timeout": "800ms", "tcp_max_connections": 4,
+                            "tcp_max_connections_per_client": 3}}'
 
 cat >"$work/dnsclient.py" <<'PY'
 import select, socket, struct, sys, time
@@ -14,7 +16,9 @@ def query(ident, name="web.service.consul", flags=0x0100):
     labels = b"".join(bytes([len(l)]) + l.encode() for l in name.split("."))
     return struct.pack(">HHHHHH", ident, flags, 1, 0, 0, 0) + labels + b"\x00" + struct.pack(">HH", 1, 1)
 def framed(m): return struct.pack(">H", len(m)) + m
-def connect(timeout=3.0): return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+def connect(timeout=3.0, source="127.0.0.1"):
+    """A client from `source`: any 127.x.y.z is a separate client on loopback."""
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout, source_address=(source, 0))
 def read_exact(s, n):
     data = b""
     while len(data) < n:
@@ -102,14 +106,29 @@ assert closed(half), "a connection with half a query is still open after 3 s"
 assert time.monotonic() - t < 2.5
 PY
 ok "an idle connection (and one stuck half way through a query) is closed after ~800ms; an active one stays open"
+py <<'PY' || fail "slowloris (see above)"
+from dnsclient import *
+slow = connect(timeout=0.2)
+t = time.monotonic()
+for b in framed(query(32)):  # ~8 s of trickle at a byte every 200 ms
+    try:
+        slow.sendall(bytes([b]))
+    except (BrokenPipeError, ConnectionResetError):
+        break
+    if closed(slow):
+        break
+took = time.monotonic() - t
+assert took < 1.8, f"a client trickling a byte every 200 ms kept its connection for {took:.1f} s"
+PY
+ok "a client trickling a query a byte every 200 ms is closed after ~800ms, however steadily it sends"
 
 echo "# connection limit (4)"
 py <<'PY' || fail "connection limit (see above)"
 from dnsclient import *
-clients = [connect() for _ in range(4)]
+clients = [connect() for _ in range(3)] + [connect(source="127.0.0.2")]  # 3 per client
 for i, c in enumerate(clients):
     ask(c, 40 + i)  # each one accepted and counted
-extra = connect()
+extra = connect(source="127.0.0.3")
 try:
     extra.sendall(framed(query(45)))
 except (BrokenPipeError, ConnectionResetError):
@@ -119,7 +138,7 @@ clients.pop().close()
 # The server sees the close, then takes a new connection.
 deadline = time.monotonic() + 5
 while True:
-    c = connect(timeout=0.5)
+    c = connect(timeout=0.5, source="127.0.0.3")
     try:
         ask(c, 46)
         break
@@ -130,5 +149,29 @@ for i, c in enumerate(clients):
     ask(c, 50 + i)  # the others were never disturbed
 PY
 ok "over tcp_max_connections a connection is closed at once; after one closes, a new one is served"
+log_has "warn.*event=tcp_refused reason=connection_limit peer=127.0.0.3 limit=4 refused=1 " 5
+
+echo "# per-client limit (3)"
+py <<'PY' || fail "per-client limit (see above)"
+from dnsclient import *
+mine = [connect() for _ in range(3)]
+for i, c in enumerate(mine):
+    ask(c, 60 + i)
+for i in range(5):  # a slot is free, but not for 127.0.0.1
+    extra = connect()
+    try:
+        extra.sendall(framed(query(63)))
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    assert closed(extra), "a fourth connection from 127.0.0.1 over tcp_max_connections_per_client=3 was kept open"
+other = connect(source="127.0.0.2")
+ask(other, 64)
+ask(mine[0], 65)
+PY
+ok "over tcp_max_connections_per_client that address is refused at once; another address is served"
+log_has "warn.*event=tcp_refused reason=per_client_limit peer=127.0.0.1 limit=3 refused=1 " 5
+refusals=$(grep -c "reason=per_client_limit" "$log")
+[ "$refusals" = 1 ] || fail "5 refused connections logged $refusals lines, expected 1 (at most one per 10 s)"
+ok "the refusals are logged once (a warning naming the address), not once per connection"
 
 finish

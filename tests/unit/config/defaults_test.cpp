@@ -55,6 +55,7 @@ TEST_CASE("an empty config file gives Consul's defaults and ours") {
   CHECK(d.edns_buffer_size == 1232);
   CHECK(d.tcp_idle_timeout == 10s);
   CHECK(d.tcp_max_connections == 1024);
+  CHECK(d.tcp_max_connections_per_client == 256);
 }
 
 TEST_CASE("no sources at all is a valid, default config") {
@@ -76,7 +77,8 @@ TEST_CASE("every top-level and dns_config key is read") {
       "only_passing": true, "enable_truncate": false, "udp_answer_limit": 1, "a_record_limit": 2,
       "soa": {"expire": 1, "min_ttl": 2, "refresh": 3, "retry": 4},
       "recursor_timeout": "500ms", "disable_compression": true,
-      "edns_buffer_size": 4096, "tcp_idle_timeout": "1m30s", "tcp_max_connections": 7
+      "edns_buffer_size": 4096, "tcp_idle_timeout": "1m30s", "tcp_max_connections": 7,
+      "tcp_max_connections_per_client": 3
     }
   })");
   REQUIRE(loaded.diagnostics.errors.empty());
@@ -107,6 +109,24 @@ TEST_CASE("every top-level and dns_config key is read") {
   CHECK(d.edns_buffer_size == 4096);
   CHECK(d.tcp_idle_timeout == 90s);
   CHECK(d.tcp_max_connections == 7);
+  CHECK(d.tcp_max_connections_per_client == 3);
+}
+
+TEST_CASE("tcp_max_connections_per_client follows tcp_max_connections unless set") {
+  const struct {
+    const char* json;
+    int per_client;
+  } cases[] = {
+      {R"({"dns_config": {"tcp_max_connections": 7}})", 2},  // a quarter, rounded up
+      {R"({"dns_config": {"tcp_max_connections": 1}})", 1},
+      {R"({"dns_config": {"tcp_max_connections": 4, "tcp_max_connections_per_client": 4}})", 4},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.json);
+    const auto loaded = load_text(c.json);
+    REQUIRE(loaded.config);
+    CHECK(loaded.config->dns.tcp_max_connections_per_client == c.per_client);
+  }
 }
 
 TEST_CASE("addresses.dns takes a JSON list as well as Consul's space-separated string") {

@@ -157,7 +157,10 @@ class UdpClient {
 
 class TcpClient {
  public:
-  explicit TcpClient(const std::string& address, int port) : fd_(connect_to(address, port)) {}
+  // `from`: the client's own address (any 127.x.y.z is ours on loopback),
+  // so one test can be several clients.
+  explicit TcpClient(const std::string& address, int port, const std::string& from = "")
+      : fd_(connect_to(address, port, from)) {}
   void send(const Bytes& bytes) {
     REQUIRE(::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
   }
@@ -186,6 +189,7 @@ class TcpClient {
     REQUIRE_MESSAGE(reply, "no TCP answer within 2 s");
     return *reply;
   }
+  int fd() const { return fd_.get(); }
   // True when the server closed the connection within `timeout` (EOF or
   // reset), false when it stayed open and silent.
   bool closed_within(std::chrono::milliseconds timeout) {
@@ -196,9 +200,13 @@ class TcpClient {
   }
 
  private:
-  static int connect_to(const std::string& address, int port) {
+  static int connect_to(const std::string& address, int port, const std::string& from) {
     auto to = endpoint(address, port);
     int fd = ::socket(to.ss_family, SOCK_STREAM, 0);
+    if (!from.empty()) {
+      auto self = endpoint(from, 0);
+      REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&self), length_of(self)) == 0);
+    }
     REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&to), length_of(to)) == 0);
     return fd;
   }
@@ -220,6 +228,22 @@ struct Server {
   std::unique_ptr<DnsServer> server;
   int port = 0;
 };
+
+// A closed connection's slot is free only once the server has seen the
+// close: connect (from `from`) again until a new connection is answered.
+void served_again(int port, std::uint16_t id, const std::string& from = "") {
+  const auto deadline = Clock::now() + 2s;
+  for (;;) {
+    TcpClient next("127.0.0.1", port, from);
+    const Bytes f = framed(query(id));
+    ::send(next.fd(), f.data(), f.size(), MSG_NOSIGNAL);  // may meet a reset
+    if (auto reply = next.read_message(500ms)) {
+      CHECK(id_of(*reply) == id);
+      return;
+    }
+    REQUIRE_MESSAGE(Clock::now() < deadline, "no connection accepted (from " << from << ") after one closed");
+  }
+}
 
 DnsServerOptions options(std::vector<std::string> addresses = {"127.0.0.1"}, int workers = 2) {
   DnsServerOptions o;
@@ -411,6 +435,73 @@ TEST_CASE("TCP: the idle timeout also ends a connection that sent half a message
   CHECK(t.closed_within(2s));
 }
 
+TEST_CASE("TCP: a client trickling a query is closed once tcp_idle_timeout has passed since it began") {
+  // Slowloris: a byte every 200 ms, far apart enough that each arrives on
+  // its own read, would finish this query only after ~8 s. The whole query
+  // must arrive within the timeout, however many bytes keep coming.
+  auto o = options();
+  o.tcp_idle_timeout = 1s;
+  Server s(o);
+  TcpClient normal("127.0.0.1", s.port);
+  TcpClient slow("127.0.0.1", s.port);
+  const Bytes trickle = framed(query(32));
+  const auto began = Clock::now();
+  std::optional<Clock::duration> closed_after;
+  for (std::size_t i = 0; i < trickle.size() && !closed_after; ++i) {
+    // The server may close between two bytes: a send then fails, and the
+    // next poll sees the close.
+    ::send(slow.fd(), &trickle[i], 1, MSG_NOSIGNAL);
+    if (slow.closed_within(200ms)) closed_after = Clock::now() - began;
+    if (i % 3 == 0) CHECK(id_of(normal.ask(query(static_cast<std::uint16_t>(100 + i)))) == 100 + i);
+    if (Clock::now() - began > 3s) break;
+  }
+  REQUIRE_MESSAGE(closed_after, "the trickling connection was still open after 3 s (tcp_idle_timeout 1s)");
+  // Not before the timeout (so it is the timeout that closed it), and not
+  // much after: 1 s plus a scheduling slack under the sanitizers.
+  CHECK(*closed_after > 800ms);
+  CHECK(*closed_after < 1600ms);
+  CHECK(id_of(normal.ask(query(200))) == 200);
+}
+
+TEST_CASE("TCP: a connection that sent whole queries gets a fresh tcp_idle_timeout for the next one") {
+  auto o = options();
+  o.tcp_idle_timeout = 800ms;
+  Server s(o);
+  TcpClient t("127.0.0.1", s.port);
+  // Each query is sent as two halves 200 ms apart, 200 ms after the previous
+  // answer, for ~1.2 s: every query fits in the timeout, the connection
+  // outlives it.
+  for (std::uint16_t id = 33; id < 36; ++id) {
+    Bytes f = framed(query(id));
+    t.send(Bytes(f.begin(), f.begin() + 5));
+    CHECK_FALSE(t.closed_within(200ms));
+    t.send(Bytes(f.begin() + 5, f.end()));
+    auto reply = t.read_message();
+    REQUIRE(reply);
+    CHECK(id_of(*reply) == id);
+    CHECK_FALSE(t.closed_within(200ms));
+  }
+}
+
+TEST_CASE("TCP: over tcp_max_connections_per_client that address is refused, others are served") {
+  auto o = options();
+  o.tcp_max_connections_per_client = 2;
+  Server s(o);
+  auto first = std::make_unique<TcpClient>("127.0.0.1", s.port, "127.0.0.1");
+  TcpClient second("127.0.0.1", s.port, "127.0.0.1");
+  // A round trip each: both are accepted and counted before the third.
+  CHECK(id_of(first->ask(query(70))) == 70);
+  CHECK(id_of(second.ask(query(71))) == 71);
+  TcpClient third("127.0.0.1", s.port, "127.0.0.1");
+  CHECK(third.closed_within(2s));
+  TcpClient other("127.0.0.1", s.port, "127.0.0.2");
+  CHECK(id_of(other.ask(query(72))) == 72);
+  CHECK(id_of(second.ask(query(73))) == 73);
+
+  first.reset();  // gives 127.0.0.1 a slot back
+  served_again(s.port, 74, "127.0.0.1");
+}
+
 TEST_CASE("TCP: over tcp_max_connections a new connection is closed at once, and accepted again later") {
   auto o = options();
   o.tcp_max_connections = 2;
@@ -423,18 +514,8 @@ TEST_CASE("TCP: over tcp_max_connections a new connection is closed at once, and
   TcpClient third("127.0.0.1", s.port);
   CHECK(third.closed_within(2s));
 
-  first.reset();  // frees a slot once the server sees the close
-  auto deadline = Clock::now() + 2s;
-  for (;;) {
-    TcpClient next("127.0.0.1", s.port);
-    next.send(framed(query(42)));
-    auto reply = next.read_message(500ms);
-    if (reply) {
-      CHECK(id_of(*reply) == 42);
-      break;
-    }
-    REQUIRE_MESSAGE(Clock::now() < deadline, "no connection accepted after one closed");
-  }
+  first.reset();  // frees a slot
+  served_again(s.port, 42);
 }
 
 TEST_CASE("stopping with open connections and queued datagrams ends cleanly") {

@@ -119,6 +119,8 @@ struct FailoverSettings {
   // Replication keeps the service port.
   std::optional<std::uint16_t> extra_port;
   std::string path;
+
+  friend bool operator==(const FailoverSettings&, const FailoverSettings&) = default;
 };
 
 struct Config {

@@ -26,9 +26,18 @@ class FailoverController {
   static Result<std::shared_ptr<FailoverController>> create(boost::asio::io_context& io, FailoverSettings settings,
                                                             std::vector<FailoverMember> members,
                                                             LiveCatalog& catalog);
+  // Takes over from `previous` (stopped by the caller afterwards) without
+  // reading the state file: what it observed and decided carries on, so a
+  // reload never forgets failure counts or publishes before observing.
+  static std::shared_ptr<FailoverController> take_over(boost::asio::io_context& io, FailoverSettings settings,
+                                                       std::vector<FailoverMember> members, LiveCatalog& catalog,
+                                                       const FailoverController& previous);
 
-  void start();
-  void stop();  // probes and actions in flight end by their deadlines
+  void start();  // once; again is a no-op
+  void stop();   // probes and actions in flight end by their deadlines
+
+  const FailoverSettings& settings() const;
+  const std::vector<FailoverMember>& members() const;
 
   struct Impl;
   explicit FailoverController(std::unique_ptr<Impl> impl);

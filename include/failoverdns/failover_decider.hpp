@@ -78,6 +78,8 @@ struct FailoverMember {
   std::string id;
   std::string host;
   std::uint16_t port = 3306;
+
+  friend bool operator==(const FailoverMember&, const FailoverMember&) = default;
 };
 
 // The members of settings.service, in configuration order; an instance
@@ -204,9 +206,10 @@ struct DeciderState {
     std::optional<SteadyTime> first_failure_at;
     std::string last_error;
     std::optional<ReplicaProgress> progress;
-    // Last probe that showed its IO thread connected to the current primary
-    // without error: a candidate must have been receiving until the outage.
-    std::optional<SteadyTime> receiving_at;
+    // Source member id -> last probe that showed its IO thread connected to
+    // it without error: a candidate must have been receiving from the
+    // primary until the outage.
+    std::map<std::string, SteadyTime> receiving_at;
     // Replication towards the primary configured but not running since.
     std::optional<SteadyTime> replication_broken_since;
     std::string errant;  // GTID ranges a replica holds that the primary never had
@@ -230,6 +233,7 @@ struct DeciderState {
     std::optional<std::uint64_t> action;
     std::uint64_t version = 0;  // the version that must be saved to move on
     bool promote_sent = false;  // a Promote went out: committed
+    bool resumed = false;       // loaded from the state file's intent
     SteadyTime retry_after{};
     SteadyTime started{};          // the primary was declared down
     SteadyTime relay_applied_at{};  // for the summary's timings
@@ -260,6 +264,13 @@ struct DeciderState {
 
   // The state after a (re)start, from what the StateStore loaded.
   static DeciderState from_persistent(FailoverState persistent);
+
+  // This state for a new controller that takes over from a stopped one (a
+  // reload changed the service's settings): everything observed and decided
+  // is kept; actions in flight, whose results went to the old one, are
+  // forgotten and redone where needed (a save is sent again, a relay-log
+  // wait restarts the failover, a Promote is repeated: it is idempotent).
+  DeciderState handed_over() const;
 };
 
 struct Decision {

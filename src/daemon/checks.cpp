@@ -2,6 +2,7 @@
 
 #include "daemon/checks.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -17,8 +18,9 @@ struct CheckSet::Impl {
   std::unique_ptr<HealthMonitor> health;
 };
 
-CheckSet::CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalog& catalog)
+CheckSet::CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalog& catalog, CheckSet* previous)
     : impl_(std::make_unique<Impl>()) {
+  std::vector<std::size_t> kept;  // slots of controllers carried over unchanged
   for (const auto& settings : config.failover) {
     auto members = failover_members(config, settings);
     for (const auto& s : config.services) {
@@ -31,6 +33,22 @@ CheckSet::CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalo
                      "failoverdns probes it and decides roles itself\"",
                      settings.service, s.id);
     }
+    FailoverController* running = nullptr;
+    if (previous) {
+      for (auto& c : previous->impl_->failover)
+        if (c && c->settings().service == settings.service) running = c.get();
+    }
+    if (running && running->settings() == settings && running->members() == members) {
+      kept.push_back(impl_->failover.size());
+      impl_->failover.push_back(nullptr);  // moved in below, once nothing can fail any more
+      continue;
+    }
+    if (running) {
+      spdlog::info("event=failover_settings_changed service={} state=\"handed over to the new settings\"",
+                   settings.service);
+      impl_->failover.push_back(FailoverController::take_over(io, settings, std::move(members), catalog, *running));
+      continue;
+    }
     auto controller = FailoverController::create(io, settings, std::move(members), catalog);
     // A state file we cannot read must stop start-up: guessing the primary
     // could publish the wrong one.
@@ -38,6 +56,16 @@ CheckSet::CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalo
     impl_->failover.push_back(std::move(*controller));
   }
   impl_->health = std::make_unique<HealthMonitor>(io, config, catalog);
+  for (std::size_t slot : kept) {
+    const auto& service = config.failover[slot].service;
+    for (auto& c : previous->impl_->failover) {
+      if (c && c->settings().service == service) {
+        spdlog::info("event=failover_kept service={} reason=\"settings unchanged\"", service);
+        impl_->failover[slot] = std::move(c);
+        break;
+      }
+    }
+  }
 }
 
 CheckSet::~CheckSet() { stop(); }
@@ -50,7 +78,8 @@ void CheckSet::start() {
 
 void CheckSet::stop() {
   if (!impl_) return;
-  for (auto& f : impl_->failover) f->stop();
+  for (auto& f : impl_->failover)
+    if (f) f->stop();  // null: moved into the next CheckSet
   if (impl_->health) impl_->health->stop();
 }
 

@@ -16,7 +16,11 @@ namespace failoverdns {
 
 class CheckSet {
  public:
-  CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalog& catalog);
+  // With `previous` (a reload): a failover service whose settings and
+  // members did not change keeps its running controller (moved out of
+  // `previous`); one whose settings changed gets a new controller that takes
+  // over the old one's state. Stop `previous` afterwards.
+  CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalog& catalog, CheckSet* previous = nullptr);
   ~CheckSet();
   CheckSet(CheckSet&&) noexcept;
 

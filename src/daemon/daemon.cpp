@@ -80,7 +80,7 @@ void Daemon::reload() {
   // file), the running configuration stays, as for a parse error.
   std::unique_ptr<Checks> checks;
   try {
-    checks = std::make_unique<Checks>(CheckSet(io_, *next, *live_));
+    checks = std::make_unique<Checks>(CheckSet(io_, *next, *live_, checks_ ? &checks_->checks : nullptr));
   } catch (const std::exception& e) {
     spdlog::error("event=reload_failed error={} hint=\"the running configuration stays\"", logfmt_value(e.what()));
     return;

@@ -20,14 +20,14 @@ using Clock = std::chrono::steady_clock;
 
 struct FailoverController::Impl : std::enable_shared_from_this<FailoverController::Impl> {
   Impl(asio::io_context& io_, FailoverSettings settings_, std::vector<FailoverMember> members_, LiveCatalog& catalog_,
-       FailoverState persistent)
+       DeciderState initial)
       : io(io_),
         settings(settings_),
         decider(settings_, members_),
         members(std::move(members_)),
         catalog(catalog_),
         store(settings_.state_file, settings_.service),
-        state(DeciderState::from_persistent(std::move(persistent))),
+        state(std::move(initial)),
         credentials{settings_.replication_user, settings_.replication_password, settings_.interval} {}
 
   asio::io_context& io;
@@ -183,12 +183,26 @@ Result<std::shared_ptr<FailoverController>> FailoverController::create(asio::io_
     spdlog::info("event=state_loaded service={} primary={} epoch={} fenced=\"{}\" file={}", settings.service,
                  persistent->primary, persistent->epoch, fmt::join(persistent->fenced, ","),
                  settings.state_file.string());
-  auto impl = std::make_unique<Impl>(io, std::move(settings), std::move(members), catalog, std::move(*persistent));
+  auto impl = std::make_unique<Impl>(io, std::move(settings), std::move(members), catalog,
+                                     DeciderState::from_persistent(std::move(*persistent)));
   return std::make_shared<FailoverController>(std::move(impl));
 }
 
+std::shared_ptr<FailoverController> FailoverController::take_over(asio::io_context& io, FailoverSettings settings,
+                                                                  std::vector<FailoverMember> members,
+                                                                  LiveCatalog& catalog,
+                                                                  const FailoverController& previous) {
+  auto impl = std::make_unique<Impl>(io, std::move(settings), std::move(members), catalog,
+                                     previous.impl_->state.handed_over());
+  return std::make_shared<FailoverController>(std::move(impl));
+}
+
+const FailoverSettings& FailoverController::settings() const { return impl_->settings; }
+const std::vector<FailoverMember>& FailoverController::members() const { return impl_->members; }
+
 void FailoverController::start() {
   auto& impl = *impl_;
+  if (!impl.timers.empty()) return;
   for (std::size_t i = 0; i < impl.members.size(); ++i) {
     impl.timers.push_back(std::make_unique<asio::steady_timer>(impl.io));
     asio::co_spawn(impl.io, Impl::probe_loop(impl_, i), asio::detached);

@@ -135,7 +135,13 @@ class Step {
   bool primary_saved() { return s().saved_version >= s().primary_version; }
   bool primary_serving() {
     const auto& p = ps().primary;
-    if (p.empty() || !primary_saved() || s().promotion || !member(p) || !track(p).last_reachable) return false;
+    if (p.empty() || !primary_saved() || s().promotion || !member(p)) return false;
+    if (!track(p).last_reachable) {
+      // Not seen since the start: the state file's primary keeps its name
+      // until evidence says otherwise -- failcount probes without an
+      // answer and no replica vouching for it (issue 8, defect 5).
+      return !failed(p) || !vouching_replicas(p).empty();
+    }
     // A primary only failoverdns lost, while replicas still receive from it,
     // keeps its name: the partition is ours, not the application's.
     if (!up(p) && vouching_replicas(p).empty()) return false;
@@ -219,6 +225,10 @@ class Step {
         t.consecutive_failures = 0;
         t.first_failure_at.reset();
         t.last_reachable = obs;
+        for (const auto& row : obs.replication) {
+          const auto* src = source_of(row);
+          if (src && row.io_running() && row.last_io_errno == 0) t.receiving_at[src->id] = obs.at;
+        }
         note_progress(t, obs);
         return;
       case ProbeOutcome::refused:
@@ -266,7 +276,7 @@ class Step {
       t.progress.reset();
       return;
     }
-    if (row->io_running() && row->last_io_errno == 0) t.receiving_at = obs.at;
+
     auto& p = t.progress;
     if (p && p->source == ps().primary && p->gtid_io_pos == row->gtid_io_pos &&
         p->master_log_file == row->master_log_file && p->read_master_log_pos == row->read_master_log_pos &&
@@ -717,7 +727,8 @@ class Step {
     // Only known when the primary answered us in this run; after a restart
     // into an outage the position check below is what is left.
     if (track(primary).last_reachable && s().outage_started) {
-      if (!t.receiving_at || *t.receiving_at + stale_after() < *s().outage_started) {
+      auto it = t.receiving_at.find(primary);
+      if (it == t.receiving_at.end() || it->second + stale_after() < *s().outage_started) {
         std::string error = c.row->last_io_errno ? " (IO error " + std::to_string(c.row->last_io_errno) + ": " +
                                                        c.row->last_io_error + ")"
                                                  : "";
@@ -816,13 +827,14 @@ class Step {
         [[fallthrough]];
       case Phase::promoting: {
         if (promo.action) return;
-        if (!promo.promote_sent && old_back && answering(promo.candidate)) {
-          // Resumed after a restart with the old primary alive and the
-          // candidate still its replica: the promotion never started.
-          const auto* row = row_to(last(promo.candidate), old);
-          if (row && row->io_running()) {
-            abandon_promotion("resumed after a restart, but " + old + " answers and " + promo.candidate +
-                              " still replicates from it");
+        if (promo.resumed && !promo.promote_sent) {
+          // Resumed after a restart: first a probe of every member, then the
+          // rule of saving_intent, exactly as without the crash -- an old
+          // primary that is alive ends the promotion (issue 8, defect 7).
+          for (const auto& m : members_)
+            if (!track(m.id).observed) return;
+          if (old_back) {
+            abandon_promotion("resumed after a restart, but " + old + " is alive");
             return;
           }
         }
@@ -960,7 +972,8 @@ class Step {
   }
 
   void converge_members() {
-    if (ps().primary.empty()) return;
+    // Nothing seen of the primary yet (just restarted): nothing to compare with.
+    if (ps().primary.empty() || !member(ps().primary) || !track(ps().primary).last_reachable) return;
     bool serving = primary_serving();
     const std::string primary = ps().primary;
     const auto* pm = member(primary);
@@ -1214,9 +1227,25 @@ DeciderState DeciderState::from_persistent(FailoverState persistent) {
     promo.phase = Promotion::Phase::promoting;
     promo.candidate = persistent.promoting->candidate;
     promo.old_primary = persistent.promoting->old_primary;
+    promo.resumed = true;
     s.promotion = promo;
   }
   s.persistent = std::move(persistent);
+  return s;
+}
+
+DeciderState DeciderState::handed_over() const {
+  DeciderState s = *this;
+  s.pending.clear();
+  for (auto& [id, t] : s.members) t.pending.reset();
+  s.save_pending = false;
+  s.save_retry_after = {};
+  if (s.promotion && s.promotion->action) {
+    if (s.promotion->phase == Promotion::Phase::waiting_relay_log)
+      s.promotion.reset();  // nothing irreversible yet: decided afresh
+    else
+      s.promotion->action.reset();
+  }
   return s;
 }
 

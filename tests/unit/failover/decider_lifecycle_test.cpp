@@ -109,16 +109,35 @@ TEST_CASE("restart with state: the saved primary stays primary, never flips") {
   CHECK(sim.state.persistent.epoch == 5);
 }
 
-TEST_CASE("restart with state: the saved primary not yet probed means no primary, not another one") {
+TEST_CASE("restart with state: the saved primary keeps its name until evidence says otherwise, never another one") {
+  // Issue 8, defect 5: a restart published NXDOMAIN for a healthy primary
+  // until its first probe came back (and for good during a partition).
   FailoverState st;
   st.primary = "db1";
   st.epoch = 1;
   Sim sim(st);
   sim.step({primary_obs("db3", "0-3-9"), replica_obs("db2")});
-  CHECK(no_primary(sim));
+  CHECK(sim.role("db1") == Role::primary);
+  CHECK(sim.role("db3") == Role::none);
   CHECK(sim.last.actions.empty());
   sim.advance(100ms, {primary_obs("db1")});
   CHECK(sim.role("db1") == Role::primary);
+
+  SUBCASE("cut off from failoverdns, vouched for by a replica: still primary") {
+    Sim cut(st);
+    for (int i = 0; i < 5; ++i) {
+      cut.advance(1000ms, {down_obs("db1"), replica_obs("db2", {.heartbeats = static_cast<std::uint64_t>(i)})});
+      CHECK(cut.role("db1") == Role::primary);
+    }
+  }
+  SUBCASE("dead, and nobody vouches: the name goes after failcount probes") {
+    Sim dead(st);
+    dead.step({down_obs("db1"), orphan_obs("db2"), orphan_obs("db3")});
+    CHECK(dead.role("db1") == Role::primary);
+    dead.advance(200ms, {down_obs("db1")});
+    dead.advance(200ms, {down_obs("db1")});
+    CHECK(dead.role("db1") == Role::none);
+  }
 }
 
 TEST_CASE("restart with state: fenced nodes stay fenced until rejoined") {
@@ -166,6 +185,26 @@ TEST_CASE("restart during a promotion that had not started, with the old primary
   CHECK(sim.action_names() == std::vector<std::string>{"persist_state:db1"});
   CHECK_FALSE(sim.find_action<PersistState>()->state.promoting.has_value());
   CHECK(sim.role("db1") == Role::primary);
+}
+
+TEST_CASE("restart during a promotion waits for a probe of every member; an old primary answering late ends it") {
+  // Issue 8, defect 7: the old primary answered slowly after the restart,
+  // and the candidate was promoted before its probe came back.
+  FailoverState st;
+  st.primary = "db1";
+  st.epoch = 1;
+  st.promoting = PromotionIntent{"db2", "db1"};
+  Sim sim(st);
+  sim.step({orphan_obs("db2"), orphan_obs("db3")});
+  CHECK(sim.last.actions.empty());
+  sim.advance(300ms, {primary_obs("db1")});
+  CHECK(sim.has_event("failover_aborted"));
+  CHECK(sim.action_names() == std::vector<std::string>{"persist_state:db1"});
+  CHECK_FALSE(sim.find_action<PersistState>()->state.promoting.has_value());
+  // Alive with an error answer counts as alive too.
+  Sim full(st);
+  full.step({orphan_obs("db2"), orphan_obs("db3"), full_obs("db1")});
+  CHECK(full.has_event("failover_aborted"));
 }
 
 TEST_CASE("a saved intent naming an instance no longer configured is dropped") {

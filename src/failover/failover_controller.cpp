@@ -1,7 +1,6 @@
 #include "failoverdns/failover_controller.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,6 +11,7 @@
 #include "failoverdns/log_value.hpp"
 #include "failoverdns/mariadb_connection.hpp"
 #include "failoverdns/mariadb_probe.hpp"
+#include "failoverdns/must_live.hpp"
 #include "failoverdns/state_store.hpp"
 
 namespace failoverdns {
@@ -72,8 +72,22 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       catalog.set_roles(settings.service, d.role_map());
       for (const auto& [id, r] : d.roles) catalog.set_health(id, r.health);
     }
-    for (auto& action : d.actions)
-      asio::co_spawn(io, execute(shared_from_this(), std::move(action)), asio::detached);
+    for (auto& action : d.actions) {
+      // An exception in the executor still answers the action, at once,
+      // instead of leaving the decider to wait out its budget.
+      asio::co_spawn(io, execute(shared_from_this(), action),
+                     [self = shared_from_this(), id = action.id](std::exception_ptr failure) {
+                       if (!failure) return;
+                       std::string why = "unknown exception";
+                       try {
+                         std::rethrow_exception(failure);
+                       } catch (const std::exception& e) {
+                         why = e.what();
+                       } catch (...) {
+                       }
+                       self->feed(DeciderInput{{}, {}, {}, {ActionResult{id, false, "executor failed: " + why, {}}}});
+                     });
+    }
   }
 
   static asio::awaitable<void> probe_loop(std::shared_ptr<Impl> self, std::size_t index) {
@@ -205,7 +219,10 @@ void FailoverController::start() {
   if (!impl.timers.empty()) return;
   for (std::size_t i = 0; i < impl.members.size(); ++i) {
     impl.timers.push_back(std::make_unique<asio::steady_timer>(impl.io));
-    asio::co_spawn(impl.io, Impl::probe_loop(impl_, i), asio::detached);
+    std::shared_ptr<Impl> self = impl_;
+    spawn_must_live(
+        impl.io.get_executor(), "failover probe service=" + impl.settings.service + " instance=" + impl.members[i].id,
+        [self, i] { return Impl::probe_loop(self, i); }, [self] { return self->stopped; }, impl.settings.interval);
   }
   spdlog::info("event=failover_watching service={} instances={} interval={} failcount={} timeout={}",
                impl.settings.service, impl.members.size(), format_duration(impl.settings.interval),

@@ -1,7 +1,6 @@
 #include "failoverdns/health_monitor.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -9,6 +8,7 @@
 
 #include "failoverdns/health_check.hpp"
 #include "failoverdns/log_value.hpp"
+#include "failoverdns/must_live.hpp"
 
 namespace failoverdns {
 namespace asio = boost::asio;
@@ -82,7 +82,9 @@ HealthMonitor::~HealthMonitor() { stop(); }
 
 void HealthMonitor::start() {
   for (std::size_t i = 0; i < impl_->checks.size(); ++i)
-    asio::co_spawn(impl_->io, Impl::loop(impl_, i), asio::detached);
+    spawn_must_live(
+        impl_->io.get_executor(), "health check " + std::to_string(i),
+        [self = impl_, i] { return Impl::loop(self, i); }, [self = impl_] { return self->stopped; });
   if (!impl_->checks.empty()) spdlog::info("event=health_checks_started checks={}", impl_->checks.size());
 }
 

@@ -219,10 +219,9 @@ struct DeciderState {
     bool published_once = false;
   };
   struct PendingAction {
-    std::string kind;
-    std::string instance;
+    ActionBody body;       // what was asked: its result is handled by kind
+    std::string instance;  // the member it acts on, "" for the state file
     SteadyTime deadline{};
-    std::uint64_t version = 0;  // PersistState only
   };
   struct Promotion {
     enum class Phase { waiting_relay_log, saving_intent, promoting, saving_result };

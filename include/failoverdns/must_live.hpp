@@ -22,21 +22,25 @@
 
 namespace failoverdns {
 
+// What an exception that ended a coroutine said, for the log.
+inline std::string exception_text(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+  }
+  return "unknown exception";
+}
+
 template <class Make, class Stopped>
 void spawn_must_live(boost::asio::any_io_executor executor, std::string what, Make make, Stopped stopped,
                      std::chrono::milliseconds pause = std::chrono::seconds(1)) {
   boost::asio::co_spawn(executor, make(), [=](std::exception_ptr failure) {
     if (!failure) return;  // ended on purpose
-    std::string why = "unknown exception";
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      why = e.what();
-    } catch (...) {
-    }
     if (stopped()) return;
     spdlog::error("event=loop_failed loop={} error={} next=\"restarted in {}ms\"", logfmt_value(what),
-                  logfmt_value(why), pause.count());
+                  logfmt_value(exception_text(failure)), pause.count());
     auto timer = std::make_shared<boost::asio::steady_timer>(executor, pause);
     timer->async_wait([=, keep = timer](const boost::system::error_code&) {
       if (!stopped()) spawn_must_live(executor, what, make, stopped, pause);

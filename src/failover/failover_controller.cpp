@@ -78,14 +78,8 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       asio::co_spawn(io, execute(shared_from_this(), action),
                      [self = shared_from_this(), id = action.id](std::exception_ptr failure) {
                        if (!failure) return;
-                       std::string why = "unknown exception";
-                       try {
-                         std::rethrow_exception(failure);
-                       } catch (const std::exception& e) {
-                         why = e.what();
-                       } catch (...) {
-                       }
-                       self->feed(DeciderInput{{}, {}, {}, {ActionResult{id, false, "executor failed: " + why, {}}}});
+                       ActionResult failed{id, false, "executor failed: " + exception_text(failure), {}};
+                       self->feed(DeciderInput{{}, {}, {}, {std::move(failed)}});
                      });
     }
   }

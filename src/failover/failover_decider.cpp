@@ -13,6 +13,11 @@ namespace {
 using Phase = DeciderState::Promotion::Phase;
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+
 std::string ms(Milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
 std::string ms_since(SteadyTime now, SteadyTime then) {
@@ -184,14 +189,13 @@ class Step {
   }
   static constexpr Milliseconds reminder_every{60000};
 
-  std::uint64_t act(ActionBody body, const std::string& instance, std::uint64_t version = 0) {
+  std::uint64_t act(ActionBody body, const std::string& instance) {
     std::uint64_t id = s().next_action_id++;
     DeciderState::PendingAction p;
-    p.kind = std::string(action_name(body));
+    p.body = body;
     p.instance = instance;
     p.deadline = now() + action_budget(settings_, body);
-    p.version = version;
-    s().pending[id] = p;
+    s().pending[id] = std::move(p);
     if (!instance.empty() && member(instance)) track(instance).pending = id;
     d_.actions.push_back(Action{id, std::move(body)});
     return id;
@@ -302,118 +306,139 @@ class Step {
       emit(LogLevel::warn, "unknown_action_result", {{"action_id", std::to_string(r.id)}, {"ok", r.ok ? "yes" : "no"}});
       return;
     }
-    auto p = it->second;
+    auto p = std::move(it->second);
     s().pending.erase(it);
     if (member(p.instance) && track(p.instance).pending == r.id) track(p.instance).pending.reset();
-    auto& promo = s().promotion;
-    bool for_promotion = promo && promo->action == r.id;
+    const bool for_promotion = s().promotion && s().promotion->action == r.id;
+    // Every kind of action has its handler: a new one is a compile error here.
+    std::visit(Overloaded{
+                   [&](const PersistState& a) { saved(r, a.version); },
+                   [&](const WaitRelayLog&) { relay_log_waited(r, for_promotion); },
+                   [&](const Promote&) { promote_done(r, for_promotion); },
+                   [&](const Fence& a) { fence_done(r, a.instance); },
+                   [&](const Redirect& a) { redirect_done(r, a.instance); },
+                   [&](const Rejoin& a) { rejoin_done(r, a.instance); },
+               },
+               p.body);
+  }
 
-    if (p.kind == "persist_state") {
-      s().save_pending = false;
-      if (r.ok) {
-        s().saved_version = std::max(s().saved_version, p.version);
-        Fields f{{"primary", ps().primary}, {"epoch", std::to_string(ps().epoch)}, {"fenced", join(ps().fenced)}};
-        if (ps().promoting) f.emplace_back("promoting", ps().promoting->candidate);
-        emit(LogLevel::info, "state_saved", std::move(f));
-      } else {
-        s().save_retry_after = now() + settings_.interval;
-        emit(LogLevel::error, "state_save_failed", {{"error", r.error}, {"retry_in", ms(settings_.interval)}});
+  void saved(const ActionResult& r, std::uint64_t version) {
+    s().save_pending = false;
+    if (r.ok) {
+      s().saved_version = std::max(s().saved_version, version);
+      Fields f{{"primary", ps().primary}, {"epoch", std::to_string(ps().epoch)}, {"fenced", join(ps().fenced)}};
+      if (ps().promoting) f.emplace_back("promoting", ps().promoting->candidate);
+      emit(LogLevel::info, "state_saved", std::move(f));
+    } else {
+      s().save_retry_after = now() + settings_.interval;
+      emit(LogLevel::error, "state_save_failed", {{"error", r.error}, {"retry_in", ms(settings_.interval)}});
+    }
+  }
+
+  void relay_log_waited(const ActionResult& r, bool for_promotion) {
+    auto& promo = s().promotion;
+    if (!for_promotion) return;  // promotion was abandoned meanwhile
+    promo->action.reset();
+    if (r.ok) {
+      promo->relay_applied_at = now();
+      emit(LogLevel::info, "relay_log_applied",
+           {{"candidate", promo->candidate}, {"gtid", promo->gtid}, {"took", ms_since(now(), promo->started)}});
+      ps().promoting = PromotionIntent{promo->candidate, promo->old_primary};
+      bump();
+      promo->phase = Phase::saving_intent;
+      promo->version = s().version;
+    } else {
+      ++s().candidate_failures[promo->candidate];
+      emit(LogLevel::error, "relay_log_wait_failed",
+           {{"candidate", promo->candidate},
+            {"gtid", promo->gtid},
+            {"error", r.error},
+            {"action", "not promoted, nothing published; the most advanced eligible replica is tried again in " +
+                           ms(settings_.interval)}});
+      promo.reset();
+      s().failover_retry_after = now() + settings_.interval;
+    }
+  }
+
+  void promote_done(const ActionResult& r, bool for_promotion) {
+    auto& promo = s().promotion;
+    if (!for_promotion) return;
+    promo->action.reset();
+    if (r.ok) {
+      std::string candidate = promo->candidate;
+      promoted(r.coordinates);
+      // The executor just checked it: publish without waiting a probe.
+      if (auto& obs = track(candidate).last_reachable) {
+        obs->read_only = false;
+        obs->replication.clear();
+        if (!r.coordinates.gtid_binlog_pos.empty()) obs->gtid_binlog_pos = r.coordinates.gtid_binlog_pos;
       }
-    } else if (p.kind == "wait_relay_log") {
-      if (!for_promotion) return;  // promotion was abandoned meanwhile
-      promo->action.reset();
-      if (r.ok) {
-        promo->relay_applied_at = now();
-        emit(LogLevel::info, "relay_log_applied",
-             {{"candidate", promo->candidate}, {"gtid", promo->gtid}, {"took", ms_since(now(), promo->started)}});
-        ps().promoting = PromotionIntent{promo->candidate, promo->old_primary};
-        bump();
-        promo->phase = Phase::saving_intent;
-        promo->version = s().version;
-      } else {
-        ++s().candidate_failures[promo->candidate];
-        emit(LogLevel::error, "relay_log_wait_failed",
-             {{"candidate", promo->candidate},
-              {"gtid", promo->gtid},
-              {"error", r.error},
-              {"action", "not promoted, nothing published; the most advanced eligible replica is tried again in " +
-                             ms(settings_.interval)}});
-        promo.reset();
-        s().failover_retry_after = now() + settings_.interval;
-      }
-    } else if (p.kind == "promote") {
-      if (!for_promotion) return;
-      promo->action.reset();
-      if (r.ok) {
-        std::string candidate = promo->candidate;
-        promoted(r.coordinates);
-        // The executor just checked it: publish without waiting a probe.
-        if (auto& obs = track(candidate).last_reachable) {
-          obs->read_only = false;
-          obs->replication.clear();
-          if (!r.coordinates.gtid_binlog_pos.empty()) obs->gtid_binlog_pos = r.coordinates.gtid_binlog_pos;
-        }
-      } else {
-        promo->retry_after = now() + settings_.interval;
-        emit(LogLevel::error, "promote_failed",
-             {{"candidate", promo->candidate},
-              {"error", r.error},
-              {"action",
-               "not published; promote is retried in " + ms(settings_.interval) + " while the candidate answers"}});
-      }
-    } else if (p.kind == "fence") {
-      bool former = ps().is_fenced(p.instance);
-      if (r.ok) {
-        if (auto& obs = track(p.instance).last_reachable) obs->read_only = true;
-        emit(LogLevel::info, former ? "fenced" : "made_read_only", {{"instance", p.instance}, {"read_only", "1"}});
-      } else {
-        track(p.instance).retry_after = now() + settings_.interval;
-        emit(LogLevel::error, former ? "fence_failed" : "make_read_only_failed",
-             {{"instance", p.instance},
-              {"error", r.error},
-              {"retry_in", ms(settings_.interval)},
-              {"risk", "it is writable and not the primary: writes to it are lost to the primary's history"}});
-      }
-    } else if (p.kind == "redirect") {
-      if (r.ok) {
-        // The executor just pointed it at the primary. Until a probe says
-        // so, the last observation still shows the old source and would
-        // redirect it again at every result that wakes the decider.
-        const auto* pm = member(ps().primary);
-        if (auto& obs = track(p.instance).last_reachable; obs && pm) {
-          for (auto& row : obs->replication) {
-            const auto* src = source_of(row);
-            if (src && src->id != pm->id && ps().is_fenced(src->id)) {
-              row.master_host = pm->host;
-              row.master_port = pm->port;
-            }
+    } else {
+      promo->retry_after = now() + settings_.interval;
+      emit(LogLevel::error, "promote_failed",
+           {{"candidate", promo->candidate},
+            {"error", r.error},
+            {"action",
+             "not published; promote is retried in " + ms(settings_.interval) + " while the candidate answers"}});
+    }
+  }
+
+  void fence_done(const ActionResult& r, const std::string& instance) {
+    bool former = ps().is_fenced(instance);
+    if (r.ok) {
+      if (auto& obs = track(instance).last_reachable) obs->read_only = true;
+      emit(LogLevel::info, former ? "fenced" : "made_read_only", {{"instance", instance}, {"read_only", "1"}});
+    } else {
+      track(instance).retry_after = now() + settings_.interval;
+      emit(LogLevel::error, former ? "fence_failed" : "make_read_only_failed",
+           {{"instance", instance},
+            {"error", r.error},
+            {"retry_in", ms(settings_.interval)},
+            {"risk", "it is writable and not the primary: writes to it are lost to the primary's history"}});
+    }
+  }
+
+  void redirect_done(const ActionResult& r, const std::string& instance) {
+    if (r.ok) {
+      // The executor just pointed it at the primary. Until a probe says
+      // so, the last observation still shows the old source and would
+      // redirect it again at every result that wakes the decider.
+      const auto* pm = member(ps().primary);
+      if (auto& obs = track(instance).last_reachable; obs && pm) {
+        for (auto& row : obs->replication) {
+          const auto* src = source_of(row);
+          if (src && src->id != pm->id && ps().is_fenced(src->id)) {
+            row.master_host = pm->host;
+            row.master_port = pm->port;
           }
         }
-        emit(LogLevel::info, "redirected", {{"instance", p.instance}, {"primary", ps().primary}});
-      } else {
-        track(p.instance).retry_after = now() + settings_.interval;
-        emit(LogLevel::warn, "redirect_failed", {{"instance", p.instance}, {"error", r.error}});
       }
-    } else if (p.kind == "rejoin") {
-      if (r.ok) {
-        // Not done yet: it stays fenced until a probe shows its threads
-        // running (converge_members), or watch_replication() reports why not.
-        // Until a probe says more, it is known to point at the primary; the
-        // last observation would otherwise send the rejoin again.
-        const auto* pm = member(ps().primary);
-        if (auto& obs = track(p.instance).last_reachable; obs && pm) {
-          ReplicaStatus row;
-          row.master_host = pm->host;
-          row.master_port = pm->port;
-          row.io_state = "Connecting";
-          obs->replication = {row};
-        }
-        emit(LogLevel::info, "rejoin_configured",
-             {{"instance", p.instance}, {"primary", ps().primary}, {"next", "unfenced once it replicates"}});
-      } else {
-        track(p.instance).retry_after = now() + settings_.interval;
-        emit(LogLevel::warn, "rejoin_failed", {{"instance", p.instance}, {"error", r.error}});
+      emit(LogLevel::info, "redirected", {{"instance", instance}, {"primary", ps().primary}});
+    } else {
+      track(instance).retry_after = now() + settings_.interval;
+      emit(LogLevel::warn, "redirect_failed", {{"instance", instance}, {"error", r.error}});
+    }
+  }
+
+  void rejoin_done(const ActionResult& r, const std::string& instance) {
+    if (r.ok) {
+      // Not done yet: it stays fenced until a probe shows its threads
+      // running (converge_members), or watch_replication() reports why not.
+      // Until a probe says more, it is known to point at the primary; the
+      // last observation would otherwise send the rejoin again.
+      const auto* pm = member(ps().primary);
+      if (auto& obs = track(instance).last_reachable; obs && pm) {
+        ReplicaStatus row;
+        row.master_host = pm->host;
+        row.master_port = pm->port;
+        row.io_state = "Connecting";
+        obs->replication = {row};
       }
+      emit(LogLevel::info, "rejoin_configured",
+           {{"instance", instance}, {"primary", ps().primary}, {"next", "unfenced once it replicates"}});
+    } else {
+      track(instance).retry_after = now() + settings_.interval;
+      emit(LogLevel::warn, "rejoin_failed", {{"instance", instance}, {"error", r.error}});
     }
   }
 
@@ -885,7 +910,7 @@ class Step {
     if (s().version <= s().saved_version || s().save_pending || now() < s().save_retry_after) return;
     ps().gtid_lineage = s().lineage.to_string();
     s().save_pending = true;
-    act(PersistState{ps(), s().version}, "", s().version);
+    act(PersistState{ps(), s().version}, "");
   }
 
   // ---- bringing the other instances in line

@@ -40,10 +40,7 @@ TEST_CASE("a full primary whose replicas lost it too is never failed over, and k
   CHECK_FALSE(sim.ever("primary_probe_failed"));
   // Said once, with what to do, not at every probe.
   CHECK(sim.count("probe_overloaded") == 1);
-  const LogEvent* said = nullptr;
-  for (const auto& e : sim.timeline)
-    if (e.name == "probe_overloaded") said = &e;
-  REQUIRE(said);
+  const LogEvent* said = &sim.latest("probe_overloaded");
   CHECK(said->level == LogLevel::error);
   CHECK(said->field("instance") == "db1");
   CHECK(said->field("role") == "primary");

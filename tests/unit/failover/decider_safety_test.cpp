@@ -36,10 +36,7 @@ void crash(Sim& sim) {
 TEST_CASE("broken replication is reported while it lasts, and the stale replica is not promoted") {
   auto sim = primary_moves_on_while_db2_is_broken();
   CHECK(sim.count("replication_broken") == 1);
-  const LogEvent* said = nullptr;
-  for (const auto& e : sim.timeline)
-    if (e.name == "replication_broken") said = &e;
-  REQUIRE(said);
+  const LogEvent* said = &sim.latest("replication_broken");
   CHECK(said->level == LogLevel::error);
   CHECK(said->field("instance") == "db2");
   CHECK(said->field("io_error").find("1045") == 0);

@@ -154,6 +154,13 @@ struct Sim {
   bool ever(const std::string& name) const {
     return std::ranges::any_of(timeline, [&](const LogEvent& e) { return e.name == name; });
   }
+  // The latest event of that name in the whole timeline.
+  const LogEvent& latest(const std::string& name) const {
+    for (auto it = timeline.rbegin(); it != timeline.rend(); ++it)
+      if (it->name == name) return *it;
+    FAIL("no event " << name << " so far");
+    return timeline.front();
+  }
   int count(const std::string& name) const {
     return static_cast<int>(std::ranges::count_if(timeline, [&](const LogEvent& e) { return e.name == name; }));
   }

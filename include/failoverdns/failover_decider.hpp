@@ -212,7 +212,7 @@ struct DeciderState {
     std::map<std::string, SteadyTime> receiving_at;
     // Replication towards the primary configured but not running since.
     std::optional<SteadyTime> replication_broken_since;
-    std::string errant;  // GTID ranges a replica holds that the primary never had
+    std::string errant;                    // GTID ranges a replica holds that the primary never had
     std::optional<std::uint64_t> pending;  // action in flight for this member
     SteadyTime retry_after{};
     InstanceRole published{};
@@ -234,7 +234,7 @@ struct DeciderState {
     bool promote_sent = false;  // a Promote went out: committed
     bool resumed = false;       // loaded from the state file's intent
     SteadyTime retry_after{};
-    SteadyTime started{};          // the primary was declared down
+    SteadyTime started{};           // the primary was declared down
     SteadyTime relay_applied_at{};  // for the summary's timings
     SteadyTime promoted_at{};
   };

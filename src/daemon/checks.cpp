@@ -29,9 +29,10 @@ CheckSet::CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalo
       // The seed's script promotes replicas by itself: running it next to
       // our failover would be two cooks, and split brain.
       if (scripted && config.failover_for(s.name) == &settings)
-        spdlog::warn("event=script_checks_not_run service={} instance={} reason=\"the service is under failover; "
-                     "failoverdns probes it and decides roles itself\"",
-                     settings.service, s.id);
+        spdlog::warn(
+            "event=script_checks_not_run service={} instance={} reason=\"the service is under failover; "
+            "failoverdns probes it and decides roles itself\"",
+            settings.service, s.id);
     }
     FailoverController* running = nullptr;
     if (previous) {

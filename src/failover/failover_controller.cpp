@@ -61,9 +61,15 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
     for (const auto& e : d.events) {
       auto line = format(e);
       switch (e.level) {
-        case LogLevel::info: spdlog::info("{}", line); break;
-        case LogLevel::warn: spdlog::warn("{}", line); break;
-        case LogLevel::error: spdlog::error("{}", line); break;
+        case LogLevel::info:
+          spdlog::info("{}", line);
+          break;
+        case LogLevel::warn:
+          spdlog::warn("{}", line);
+          break;
+        case LogLevel::error:
+          spdlog::error("{}", line);
+          break;
       }
     }
     for (const auto& [id, delay] : d.next_probe_in) next_probe_in[id] = delay;
@@ -182,8 +188,8 @@ FailoverController::FailoverController(std::unique_ptr<Impl> impl) : impl_(std::
 FailoverController::~FailoverController() { stop(); }
 
 Result<std::shared_ptr<FailoverController>> FailoverController::create(asio::io_context& io, FailoverSettings settings,
-                                                                      std::vector<FailoverMember> members,
-                                                                      LiveCatalog& catalog) {
+                                                                       std::vector<FailoverMember> members,
+                                                                       LiveCatalog& catalog) {
   StateStore store(settings.state_file, settings.service);
   auto persistent = store.load();
   if (!persistent) return std::unexpected(persistent.error());
@@ -200,8 +206,8 @@ std::shared_ptr<FailoverController> FailoverController::take_over(asio::io_conte
                                                                   std::vector<FailoverMember> members,
                                                                   LiveCatalog& catalog,
                                                                   const FailoverController& previous) {
-  auto impl = std::make_unique<Impl>(io, std::move(settings), std::move(members), catalog,
-                                     previous.impl_->state.handed_over());
+  auto impl =
+      std::make_unique<Impl>(io, std::move(settings), std::move(members), catalog, previous.impl_->state.handed_over());
   return std::make_shared<FailoverController>(std::move(impl));
 }
 

@@ -257,7 +257,8 @@ class Step {
                                   "README's failover section)"}});
         }
         return;
-      case ProbeOutcome::no_answer: break;
+      case ProbeOutcome::no_answer:
+        break;
     }
     forget("refused:" + id);
     if (t.consecutive_failures < 1000000) ++t.consecutive_failures;
@@ -349,13 +350,13 @@ class Step {
       promo->version = s().version;
     } else {
       ++s().candidate_failures[promo->candidate];
-      emit(LogLevel::error, "relay_log_wait_failed",
-           {{"candidate", promo->candidate},
-            {"gtid", promo->gtid},
-            {"error", r.error},
-            {"action", "not promoted, nothing published; the most advanced eligible replica is tried again in " +
-                           ms(settings_.interval)}});
-      promo.reset();
+      abandon_promotion(LogLevel::error, "relay_log_wait_failed",
+                        {{"gtid", promo->gtid},
+                         {"error", r.error},
+                         {"action",
+                          "not promoted, nothing published; the most advanced eligible replica is tried "
+                          "again in " +
+                              ms(settings_.interval)}});
       s().failover_retry_after = now() + settings_.interval;
     }
   }
@@ -804,14 +805,19 @@ class Step {
     emit(LogLevel::info, "failover_started", std::move(f));
   }
 
-  void abandon_promotion(const std::string& why) {
-    auto& promo = *s().promotion;
-    emit(LogLevel::warn, "failover_aborted", {{"candidate", promo.candidate}, {"reason", why}});
+  // The one way a promotion ends without a new primary: say why, withdraw
+  // the saved intent (if any), forget the promotion.
+  void abandon_promotion(LogLevel level, std::string event, Fields fields) {
+    fields.insert(fields.begin(), {"candidate", s().promotion->candidate});
+    emit(level, std::move(event), std::move(fields));
     if (ps().promoting) {
       ps().promoting.reset();
       bump();
     }
     s().promotion.reset();
+  }
+  void old_primary_alive(const std::string& why) {
+    abandon_promotion(LogLevel::warn, "failover_aborted", {{"reason", why}});
   }
 
   void drive_promotion() {
@@ -820,31 +826,26 @@ class Step {
     if (promo.started == SteadyTime{}) promo.started = now();  // resumed after a restart
     if (!member(promo.candidate)) {
       // A saved intent naming an instance no longer configured.
-      emit(LogLevel::error, "promotion_abandoned",
-           {{"candidate", promo.candidate}, {"reason", "not an instance of the service any more"}});
-      if (ps().promoting) {
-        ps().promoting.reset();
-        bump();
-      }
-      s().promotion.reset();
+      abandon_promotion(LogLevel::error, "promotion_abandoned",
+                        {{"reason", "not an instance of the service any more"}});
       return;
     }
     const std::string old = promo.old_primary;
     // A writable old primary answers again, or it answers with an error: alive
     // either way, and promoting next to it would be split brain.
-    bool old_back = !old.empty() && ((answering(old) && !last(old).read_only && !is_replicating(last(old))) ||
-                                     refusing(old));
+    bool old_back =
+        !old.empty() && ((answering(old) && !last(old).read_only && !is_replicating(last(old))) || refusing(old));
     switch (promo.phase) {
       case Phase::waiting_relay_log:
         // Nothing irreversible happened yet: serve the old primary again.
         if (old_back) {
-          abandon_promotion("the old primary " + old + " answers again");
+          old_primary_alive("the old primary " + old + " answers again");
           s().failover_retry_after = {};
         }
         return;
       case Phase::saving_intent:
         if (old_back) {
-          abandon_promotion("the old primary " + old + " answers again");
+          old_primary_alive("the old primary " + old + " answers again");
           return;
         }
         if (s().saved_version < promo.version) return;
@@ -859,21 +860,15 @@ class Step {
           for (const auto& m : members_)
             if (!track(m.id).observed) return;
           if (old_back) {
-            abandon_promotion("resumed after a restart, but " + old + " is alive");
+            old_primary_alive("resumed after a restart, but " + old + " is alive");
             return;
           }
         }
         if (failed(promo.candidate)) {
           ++s().candidate_failures[promo.candidate];
-          emit(LogLevel::error, "promotion_abandoned",
-               {{"candidate", promo.candidate},
-                {"reason", "the candidate stopped answering: " + track(promo.candidate).last_error},
-                {"next", "another candidate is chosen"}});
-          if (ps().promoting) {
-            ps().promoting.reset();
-            bump();
-          }
-          s().promotion.reset();
+          abandon_promotion(LogLevel::error, "promotion_abandoned",
+                            {{"reason", "the candidate stopped answering: " + track(promo.candidate).last_error},
+                             {"next", "another candidate is chosen"}});
           return;
         }
         if (!answering(promo.candidate) || now() < promo.retry_after) return;
@@ -1072,8 +1067,9 @@ class Step {
           emit(LogLevel::warn, "replica_writable",
                {{"instance", m.id},
                 {"primary", primary},
-                {"action", "setting read_only=1: a writable replica takes writes the primary never sees "
-                           "(enforce_read_only_replicas)"}});
+                {"action",
+                 "setting read_only=1: a writable replica takes writes the primary never sees "
+                 "(enforce_read_only_replicas)"}});
           continue;
         }
       }
@@ -1125,8 +1121,9 @@ class Step {
             {"for", ms_since(now(), *t.replication_broken_since)},
             {"gtid_io_pos", row->gtid_io_pos},
             {"meaning", "it does not receive what " + primary + " commits and will not be promoted automatically"},
-            {"action", "fix what the error says (replication_user / replication_password_file, the network, or "
-                       "a diverged server); failoverdns reports this every minute while it lasts"}});
+            {"action",
+             "fix what the error says (replication_user / replication_password_file, the network, or "
+             "a diverged server); failoverdns reports this every minute while it lasts"}});
     }
   }
 
@@ -1285,7 +1282,7 @@ std::vector<FailoverMember> failover_members(const Config& config, const Failove
   for (const auto& svc : config.services) {
     if (!iequals(svc.name, settings.service)) continue;  // DNS names are case-insensitive
     out.push_back(FailoverMember{svc.id, svc.address.empty() ? config.advertise_addr : svc.address,
-                                  svc.port ? svc.port : std::uint16_t{3306}});
+                                 svc.port ? svc.port : std::uint16_t{3306}});
   }
   return out;
 }

@@ -7,17 +7,21 @@ namespace failoverdns {
 
 std::string_view to_string(ProbeOutcome outcome) {
   switch (outcome) {
-    case ProbeOutcome::answered: return "answered";
-    case ProbeOutcome::no_answer: return "no_answer";
-    case ProbeOutcome::refused: return "refused";
-    case ProbeOutcome::overloaded: return "overloaded";
+    case ProbeOutcome::answered:
+      return "answered";
+    case ProbeOutcome::no_answer:
+      return "no_answer";
+    case ProbeOutcome::refused:
+      return "refused";
+    case ProbeOutcome::overloaded:
+      return "overloaded";
   }
   return "?";
 }
 
 ProbeOutcome outcome_of_error(int code) {
   switch (code) {
-    case 0:  // our own deadline: nothing came back in time
+    case 0:                   // our own deadline: nothing came back in time
     case ER_SERVER_SHUTDOWN:  // it says so itself: it is going away
       return ProbeOutcome::no_answer;
     case ER_CON_COUNT_ERROR:            // 1040 max_connections
@@ -33,7 +37,8 @@ ProbeOutcome outcome_of_error(int code) {
     case CR_AUTH_PLUGIN_CANNOT_LOAD:
     case CR_AUTH_PLUGIN_ERR:
       return ProbeOutcome::refused;
-    default: break;
+    default:
+      break;
   }
   // CR_* numbers are this client's own view: refused, reset, lost, timed out.
   if (code >= CR_MIN_ERROR && code <= CR_MAX_ERROR) return ProbeOutcome::no_answer;

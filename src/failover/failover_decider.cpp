@@ -281,7 +281,6 @@ class Step {
       t.progress.reset();
       return;
     }
-
     auto& p = t.progress;
     if (p && p->source == ps().primary && p->gtid_io_pos == row->gtid_io_pos &&
         p->master_log_file == row->master_log_file && p->read_master_log_pos == row->read_master_log_pos &&

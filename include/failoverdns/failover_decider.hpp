@@ -200,6 +200,7 @@ struct DeciderState {
   };
   struct MemberTrack {
     bool observed = false;
+    SteadyTime probed_at{};  // when the latest probe result (any outcome) was taken
     ProbeOutcome last_outcome = ProbeOutcome::no_answer;
     std::optional<Observation> last_reachable;
     int consecutive_failures = 0;  // probes without any answer; an error answer resets it

@@ -75,6 +75,7 @@ class Step {
     auto results = in_.results;
     expire_pending(results);
     for (const auto& r : results) apply(r);
+    watch_probe_ages();
     discover_primary();
     drive_promotion();
     watch_primary();
@@ -107,8 +108,12 @@ class Step {
   bool answering(const std::string& id) {
     if (!member(id)) return false;
     const auto& t = track(id);
-    return t.observed && t.last_reachable && t.last_outcome == ProbeOutcome::answered;
+    return t.observed && t.last_reachable && t.last_outcome == ProbeOutcome::answered && !stalled(t);
   }
+  // No probe result for far longer than a probe can take: its loop is stuck.
+  // Old data is acted on by nobody; it is not evidence of a dead server either.
+  Milliseconds stall_after() const { return 3 * (settings_.interval + settings_.timeout); }
+  bool stalled(const DeciderState::MemberTrack& t) const { return t.observed && now() - t.probed_at > stall_after(); }
   // Alive but its latest probe got an error instead of answers.
   bool refusing(const std::string& id) {
     auto o = track(id).last_outcome;
@@ -218,6 +223,7 @@ class Step {
     const std::string& id = obs.instance_id;
     bool is_primary = id == ps().primary;
     t.observed = true;
+    t.probed_at = obs.at;
     t.last_outcome = obs.outcome;
     switch (obs.outcome) {
       case ProbeOutcome::answered:
@@ -476,6 +482,23 @@ class Step {
           {"next", "save state, then publish"}});
   }
 
+  void watch_probe_ages() {
+    for (const auto& m : members_) {
+      const auto& t = track(m.id);
+      if (!stalled(t)) {
+        if (forget("stalled:" + m.id)) emit(LogLevel::info, "probes_resumed", {{"instance", m.id}});
+        continue;
+      }
+      if (notice("stalled:" + m.id, "")) {
+        emit(LogLevel::error, "probe_stalled",
+             {{"instance", m.id},
+              {"last_probe", ms_since(now(), t.probed_at) + " ago"},
+              {"meaning", "failoverdns has no fresh view of it: no action on it, not counted as down either"},
+              {"action", "a bug or an overloaded control plane: look for event=loop_failed and report it"}});
+      }
+    }
+  }
+
   // ---- first start
 
   void discover_primary() {
@@ -694,7 +717,10 @@ class Step {
         continue;
       }
       if (!answering(id)) {
-        why_not(refusing(id) ? "alive but refuses failoverdns: " + track(id).last_error : "unreachable");
+        const auto& t = track(id);
+        why_not(stalled(t)     ? "no probe result for " + ms_since(now(), t.probed_at)
+                : refusing(id) ? "alive but refuses failoverdns: " + t.last_error
+                               : "unreachable");
         continue;
       }
       const auto* row = row_to(last(id), primary);

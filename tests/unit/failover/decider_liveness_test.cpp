@@ -101,3 +101,20 @@ TEST_CASE("an old primary that answers with an error during the relay-log wait s
   CHECK(sim.has_event("failover_aborted"));
   CHECK_FALSE(sim.state.promotion.has_value());
 }
+
+TEST_CASE("a member without a probe result for too long is stalled: reported, not acted on, not counted as down") {
+  auto sim = healthy_cluster();
+  // db3's probe loop is stuck: only db1 and db2 report, for 10 s.
+  for (int i = 0; i < 10; ++i) sim.advance(1000ms, {primary_obs("db1"), replica_obs("db2")});
+  CHECK(sim.count("probe_stalled") == 1);
+  CHECK(sim.latest("probe_stalled").field("instance") == "db3");
+  // Then db1 dies: db3's old view does not make it a candidate.
+  sim.advance(1000ms, {down_obs("db1"), down_obs("db2")});
+  sim.advance(200ms, {down_obs("db1")});
+  sim.advance(200ms, {down_obs("db1")});
+  CHECK(sim.last.actions.empty());
+  CHECK(sim.latest("no_candidate").field("why").find("db3: no probe result for") != std::string::npos);
+  // Probes again: it counts again.
+  sim.advance(1000ms, {down_obs("db1"), orphan_obs("db3")});
+  CHECK(sim.has_event("probes_resumed"));
+}

@@ -61,6 +61,12 @@ Milliseconds action_budget(const FailoverSettings& s, const ActionBody& body) {
   return budget;
 }
 
+// Seq numbers are domain-wide (gtid_strict_mode), so a range names one
+// server's transactions within a seq interval, not every seq in it.
+constexpr const char* range_reading =
+    "D-S-A..D-S-B: the transactions of server S in domain D with seq A to B (seq numbers are shared by all servers "
+    "of a domain, so this may be fewer than B-A+1)";
+
 class Step {
  public:
   Step(const FailoverSettings& settings, const std::vector<FailoverMember>& members, const DeciderState& state,
@@ -994,6 +1000,7 @@ class Step {
            {{"instance", id},
             {"primary", ps().primary},
             {"gtids_not_on_primary", gtids},
+            {"reading", range_reading},
             {"kept", "replicating, never promoted automatically"},
             {"action", "someone wrote to this replica; compare the rows of these transactions with " + ps().primary +
                            ", then rebuild " + id + " from a backup of " + ps().primary}});
@@ -1003,6 +1010,7 @@ class Step {
          {{"instance", id},
           {"primary", ps().primary},
           {"gtids_not_on_primary", gtids},
+          {"reading", range_reading},
           {"kept", holder == Holder::former_primary ? "fenced (read_only=1) and out of DNS"
                                                     : "out of DNS, replication untouched"},
           {"action", "these transactions exist only on " + id + ": save them if they matter, then rebuild " + id +

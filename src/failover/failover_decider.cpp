@@ -216,8 +216,10 @@ class Step {
 
   void unfence(const std::string& id) {
     std::erase(ps().fenced, id);
+    ps().diverged.erase(id);
     forget("diverged:" + id);
     forget("fenced:" + id);
+    forget("withheld:" + id);
     bump();
   }
 
@@ -978,13 +980,11 @@ class Step {
     auto missing = missing_from(*history, *pos);
     std::erase_if(missing, [&](const GtidRange& r) { return r.server == primary_server; });
     std::string gtids = to_string(missing);
-    if (holder == Holder::former_primary) {
-      // Kept in the state, so a restart still knows why it stays fenced.
+    if (holder == Holder::former_primary && !missing.empty()) {
+      // Kept in the state, so a restart still knows why it stays fenced;
+      // removed only when it is unfenced (see converge_members).
       auto it = ps().diverged.find(id);
-      if (missing.empty() && it != ps().diverged.end()) {
-        ps().diverged.erase(it);
-        bump();
-      } else if (!missing.empty() && (it == ps().diverged.end() || it->second != gtids)) {
+      if (it == ps().diverged.end() || it->second != gtids) {
         ps().diverged[id] = gtids;
         bump();
       }
@@ -1014,9 +1014,9 @@ class Step {
           {"kept", holder == Holder::former_primary ? "fenced (read_only=1) and out of DNS"
                                                     : "out of DNS, replication untouched"},
           {"action", "these transactions exist only on " + id + ": save them if they matter, then rebuild " + id +
-                         " from a backup of " + ps().primary +
-                         " (or remove the extra transactions); failoverdns rejoins it once its position is "
-                         "contained in the primary's"}});
+                         " from a backup of " + ps().primary + " and make it a replica of " + ps().primary +
+                         " by hand; failoverdns unfences it once it replicates cleanly and holds nothing " +
+                         ps().primary + " lacks"}});
     return false;
   }
 
@@ -1067,6 +1067,25 @@ class Step {
           continue;
         }
         if (!contained(m.id, obs.gtid_binlog_pos, Holder::former_primary)) continue;
+        if (auto it = ps().diverged.find(m.id); it != ps().diverged.end()) {
+          // Once diverged, a position that now looks contained proves
+          // nothing: RESET MASTER empties the binlog and leaves the rows.
+          // Only the operator knows the server was rebuilt.
+          if (notice("withheld:" + m.id, it->second)) {
+            emit(LogLevel::error, "rejoin_withheld",
+                 {{"instance", m.id},
+                  {"primary", primary},
+                  {"diverged", it->second},
+                  {"gtid_binlog_pos", obs.gtid_binlog_pos},
+                  {"meaning", "its position no longer shows the diverged transactions, but a reset binlog does "
+                              "not remove rows: failoverdns does not rejoin a server it found diverged"},
+                  {"action", "rebuild " + m.id + " from a backup of " + primary +
+                                 ", then make it a replica by hand (SET GLOBAL gtid_slave_pos=...; CHANGE MASTER TO "
+                                 "... MASTER_USE_GTID=slave_pos; START SLAVE); failoverdns unfences it once it "
+                                 "replicates cleanly"}});
+          }
+          continue;
+        }
         act(Rejoin{m.id, primary, pm->host, pm->port}, m.id);
         emit(LogLevel::info, "rejoining",
              {{"instance", m.id}, {"primary", primary}, {"gtid_binlog_pos", obs.gtid_binlog_pos}});

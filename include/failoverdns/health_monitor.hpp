@@ -3,21 +3,36 @@
 // its checks) into the LiveCatalog. Control-plane io_context only.
 #pragma once
 
+#include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
+
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include <boost/asio/io_context.hpp>
 
 #include "failoverdns/config.hpp"
+#include "failoverdns/health_check.hpp"
 #include "failoverdns/live_catalog.hpp"
 
 namespace failoverdns {
 
 class HealthMonitor {
  public:
-  HealthMonitor(boost::asio::io_context& io, const Config& config, LiveCatalog& catalog);
+  // One run of one check, as run_check: it returns a CheckResult for every
+  // failure. Injectable so unit tests drive the monitor with fakes; one that
+  // throws is logged (loop_failed) and restarted, never left frozen.
+  using CheckRunner = std::function<boost::asio::awaitable<CheckResult>(boost::asio::any_io_executor, CheckDefinition,
+                                                                        std::string address, std::uint16_t port)>;
+
+  HealthMonitor(boost::asio::io_context& io, const Config& config, LiveCatalog& catalog, CheckRunner run = run_check);
   ~HealthMonitor();
   void start();
-  void stop();
+  void stop();  // checks in flight end by their timeouts; their results are dropped
 
   struct Impl;
 

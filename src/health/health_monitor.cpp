@@ -26,6 +26,7 @@ struct HealthMonitor::Impl {
 
   asio::io_context& io;
   LiveCatalog& catalog;
+  CheckRunner run;
   std::vector<Check> checks;
   bool stopped = false;
 
@@ -41,7 +42,7 @@ struct HealthMonitor::Impl {
     while (!self->stopped) {
       Check& c = self->checks[index];
       auto started = std::chrono::steady_clock::now();
-      CheckResult result = co_await run_check(self->io.get_executor(), c.definition, c.address, c.port);
+      CheckResult result = co_await self->run(self->io.get_executor(), c.definition, c.address, c.port);
       if (self->stopped) break;
       Health before = c.hysteresis.current();
       Health after = c.hysteresis.update(result.health);
@@ -59,8 +60,8 @@ struct HealthMonitor::Impl {
   }
 };
 
-HealthMonitor::HealthMonitor(asio::io_context& io, const Config& config, LiveCatalog& catalog)
-    : impl_(std::make_shared<Impl>(Impl{io, catalog, {}, false})) {
+HealthMonitor::HealthMonitor(asio::io_context& io, const Config& config, LiveCatalog& catalog, CheckRunner run)
+    : impl_(std::make_shared<Impl>(Impl{io, catalog, std::move(run), {}, false})) {
   for (const auto& s : config.services) {
     if (config.failover_for(s.name)) continue;  // the FailoverController owns those instances' health
     for (const auto& c : s.checks) {

@@ -1,0 +1,116 @@
+#include "failover/mariadb_failover_io.hpp"
+
+#include <fmt/format.h>
+
+#include "failoverdns/mariadb_probe.hpp"
+
+namespace failoverdns {
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+class MariadbMemberProbe final : public FailoverIo::Probe {
+ public:
+  MariadbMemberProbe(asio::any_io_executor executor, std::string id, MariadbEndpoint endpoint)
+      : executor_(std::move(executor)), probe_(std::move(id), std::move(endpoint)) {}
+
+  asio::awaitable<Observation> observe(Milliseconds timeout) override {
+    co_return co_await probe_.observe(executor_, timeout);
+  }
+
+ private:
+  asio::any_io_executor executor_;
+  MariadbProbe probe_;
+};
+
+}  // namespace
+
+MariadbFailoverIo::MariadbFailoverIo(asio::any_io_executor executor, FailoverSettings settings,
+                                     std::vector<FailoverMember> members)
+    : executor_(std::move(executor)),
+      settings_(std::move(settings)),
+      members_(std::move(members)),
+      store_(settings_.state_file, settings_.service),
+      credentials_{settings_.replication_user, settings_.replication_password, settings_.interval} {}
+
+MariadbEndpoint MariadbFailoverIo::endpoint_of(const FailoverMember& m) const {
+  return {m.host, settings_.extra_port.value_or(m.port), settings_.user, settings_.password};
+}
+
+const FailoverMember* MariadbFailoverIo::member(const std::string& id) const {
+  for (const auto& m : members_)
+    if (m.id == id) return &m;
+  return nullptr;
+}
+
+std::unique_ptr<FailoverIo::Probe> MariadbFailoverIo::probe(const FailoverMember& m) {
+  return std::make_unique<MariadbMemberProbe>(executor_, m.id, endpoint_of(m));
+}
+
+// Each action gets a connection of its own (probes keep theirs).
+asio::awaitable<Result<QueryResult>> MariadbFailoverIo::sql(const std::string& instance,
+                                                            const std::vector<std::string>& statements,
+                                                            Milliseconds budget) {
+  const FailoverMember* m = member(instance);
+  if (!m) co_return fail(fmt::format("no member {} in service {}", instance, settings_.service));
+  auto deadline = Clock::now() + budget;
+  auto connection = co_await MariadbConnection::connect(executor_, endpoint_of(*m), deadline);
+  if (!connection) co_return std::unexpected(connection.error());
+  co_return co_await (*connection)->execute(statements, deadline);
+}
+
+// What the seed wrote to mysql.txt: where the new primary's binlog starts.
+asio::awaitable<Result<QueryResult>> MariadbFailoverIo::read_coordinates(const std::string& instance,
+                                                                         Milliseconds budget,
+                                                                         PromotionCoordinates& out) {
+  auto statements = promotion_coordinates_sql();
+  // Named vectors: g++ 12 miscompiles a braced list inside co_await.
+  std::vector<std::string> show_status{statements[0]}, select_gtid{statements[1]};
+  auto status = co_await sql(instance, show_status, budget);
+  if (!status) co_return status;
+  auto gtid = co_await sql(instance, select_gtid, budget);
+  if (!gtid) co_return gtid;
+  out.binlog_file = status->value(0, "File").value_or("");
+  out.binlog_pos = std::strtoull(status->value(0, "Position").value_or("0").c_str(), nullptr, 10);
+  out.gtid_binlog_pos = gtid->rows.empty() || gtid->rows[0].empty() ? "" : gtid->rows[0][0].value_or("");
+  co_return gtid;
+}
+
+asio::awaitable<ActionResult> MariadbFailoverIo::run(const Action& action) {
+  ActionResult r;
+  // Statements that change replication may wait on a dead primary's
+  // connection for a moment: give them a few probe timeouts.
+  const Milliseconds admin_budget = std::max(Milliseconds(5000), 3 * settings_.timeout);
+  Result<QueryResult> outcome = QueryResult{};
+  if (const auto* a = std::get_if<WaitRelayLog>(&action.body)) {
+    std::string start = a->connection_name.empty() ? "START SLAVE SQL_THREAD"
+                                                   : "START SLAVE " + sql_quote(a->connection_name) + " SQL_THREAD";
+    std::vector<std::string> statements{start, wait_relay_log_sql(*a)};
+    outcome = co_await sql(a->instance, statements, a->timeout + settings_.timeout);
+    if (outcome) {
+      auto value = outcome->rows.empty() || outcome->rows[0].empty() ? std::nullopt : outcome->rows[0][0];
+      if (value != "0")
+        outcome = fail(value == "-1" ? "the relay log was not applied before relay_log_wait"
+                                     : "the relay-log wait returned " + value.value_or("NULL"));
+    }
+  } else if (const auto* p = std::get_if<Promote>(&action.body)) {
+    outcome = co_await sql(p->instance, promote_sql(), admin_budget);
+    if (outcome) outcome = co_await read_coordinates(p->instance, admin_budget, r.coordinates);
+  } else if (const auto* s = std::get_if<PersistState>(&action.body)) {
+    // A few hundred bytes with fsync: short enough for the control plane.
+    auto saved = store_.save(s->state);
+    if (!saved) outcome = std::unexpected(saved.error());
+  } else if (const auto* d = std::get_if<Redirect>(&action.body)) {
+    outcome = co_await sql(d->instance, redirect_sql(*d, credentials_), admin_budget);
+  } else if (const auto* j = std::get_if<Rejoin>(&action.body)) {
+    outcome = co_await sql(j->instance, rejoin_sql(*j, credentials_), admin_budget);
+  } else if (const auto* f = std::get_if<Fence>(&action.body)) {
+    outcome = co_await sql(f->instance, fence_sql(), admin_budget);
+  }
+  r.ok = outcome.has_value();
+  if (!outcome) r.error = outcome.error().message;
+  co_return r;
+}
+
+}  // namespace failoverdns

@@ -1,0 +1,41 @@
+// The FailoverIo of the daemon: MariadbProbe per probe loop, each action's
+// SQL (action_sql.hpp) over a connection of its own, the state file through
+// StateStore::save.
+#pragma once
+
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "failover/action_sql.hpp"
+#include "failoverdns/config.hpp"
+#include "failoverdns/failover_io.hpp"
+#include "failoverdns/mariadb_connection.hpp"
+#include "failoverdns/state_store.hpp"
+
+namespace failoverdns {
+
+class MariadbFailoverIo final : public FailoverIo {
+ public:
+  MariadbFailoverIo(boost::asio::any_io_executor executor, FailoverSettings settings,
+                    std::vector<FailoverMember> members);
+
+  std::unique_ptr<Probe> probe(const FailoverMember& member) override;
+  boost::asio::awaitable<ActionResult> run(const Action& action) override;
+
+ private:
+  MariadbEndpoint endpoint_of(const FailoverMember& m) const;
+  const FailoverMember* member(const std::string& id) const;
+  boost::asio::awaitable<Result<QueryResult>> sql(const std::string& instance,
+                                                  const std::vector<std::string>& statements, Milliseconds budget);
+  boost::asio::awaitable<Result<QueryResult>> read_coordinates(const std::string& instance, Milliseconds budget,
+                                                               PromotionCoordinates& out);
+
+  boost::asio::any_io_executor executor_;
+  FailoverSettings settings_;
+  std::vector<FailoverMember> members_;
+  StateStore store_;
+  ReplicationCredentials credentials_;
+};
+
+}  // namespace failoverdns

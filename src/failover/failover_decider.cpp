@@ -1235,12 +1235,15 @@ class Step {
     }
   }
 
+  // A member whose last probe got no answer is probed every
+  // recheck_interval: a suspect primary is confirmed sooner, and a member
+  // that comes back (a thawed or restarted former primary, writable) is
+  // fenced within that, not within a whole interval. A dead host costs a
+  // refused connect; an unreachable one a probe waiting out its timeout.
   void probe_delays() {
     for (const auto& m : members_) {
-      const auto& t = track(m.id);
-      bool suspect =
-          m.id == ps().primary && t.consecutive_failures >= 1 && t.consecutive_failures < settings_.failcount;
-      d_.next_probe_in[m.id] = suspect ? settings_.recheck_interval : settings_.interval;
+      bool no_answer = track(m.id).consecutive_failures >= 1;
+      d_.next_probe_in[m.id] = no_answer ? settings_.recheck_interval : settings_.interval;
     }
   }
 

@@ -51,7 +51,24 @@ TEST_CASE("failcount failures confirm a crash in interval + (failcount-1) * rech
   CHECK(sim.now - start == 1000ms + 2 * 200ms);
   CHECK(sim.has_event("primary_down"));
   CHECK(sim.action_names() == std::vector<std::string>{"wait_relay_log:db2"});
-  CHECK(sim.last.next_probe_in.at("db1") == 1000ms);  // confirmed: back to the normal pace
+  // Confirmed down, it is still probed every recheck_interval: the sooner
+  // it is seen again, the sooner it is fenced (see below).
+  CHECK(sim.last.next_probe_in.at("db1") == 200ms);
+}
+
+TEST_CASE("a member that does not answer is probed every recheck_interval, so one that returns writable is fenced soon") {
+  // bench/chaos: a thawed or unblackholed former primary keeps read_only=0,
+  // and a restarted node1 reads read_only=OFF from its option file. Until
+  // failoverdns's next probe fences it, two servers are writable: at the
+  // normal pace that was up to interval (+ the probe); now recheck_interval.
+  auto sim = healthy_cluster();
+  sim.advance(1000ms, {primary_obs("db1"), replica_obs("db2", {.heartbeats = 1}), down_obs("db3")});
+  CHECK(sim.last.next_probe_in.at("db3") == 200ms);  // a replica that is gone
+  CHECK(sim.last.next_probe_in.at("db2") == 1000ms);
+  CHECK(sim.last.next_probe_in.at("db1") == 1000ms);
+  // A member that answers with an error is alive: the normal pace.
+  sim.advance(1000ms, {primary_obs("db1"), replica_obs("db2", {.heartbeats = 2}), full_obs("db3")});
+  CHECK(sim.last.next_probe_in.at("db3") == 1000ms);
 }
 
 TEST_CASE("replicas still receiving from the primary veto the failover") {

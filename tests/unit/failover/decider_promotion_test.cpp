@@ -198,6 +198,10 @@ TEST_CASE("the old primary answering during the relay-log wait cancels the failo
 TEST_CASE("a former primary that comes back is fenced at once and never published") {
   auto sim = healthy_cluster();
   fail_over_to_db2(sim);
+  // Gone, it is looked for every recheck_interval: it is fenced within that
+  // of coming back, not within a whole interval.
+  sim.advance(200ms, {down_obs("db1")});
+  CHECK(sim.last.next_probe_in.at("db1") == 200ms);
   sim.advance(1000ms, {primary_obs("db1", "0-1-100")});
   CHECK(sim.role("db1") == Role::fenced);
   CHECK(sim.role("db2") == Role::primary);

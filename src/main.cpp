@@ -1,6 +1,6 @@
 // failoverdns command line, mirroring the Consul agent's flags so existing
 // service files and habits carry over.
-#include <utility>  // before any Asio awaitable header on Boost 1.74
+#include "failoverdns/support/asio.hpp"  // first: Boost 1.74 (see there)
 
 #include <cstdio>
 #include <iostream>
@@ -12,9 +12,9 @@
 #include <spdlog/spdlog.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
-#include "daemon/daemon.hpp"
-#include "failoverdns/config.hpp"
-#include "failoverdns/log_value.hpp"
+#include "failoverdns/daemon/daemon.hpp"
+#include "failoverdns/config/config.hpp"
+#include "failoverdns/support/log_value.hpp"
 #include "failoverdns/version.hpp"
 
 using namespace failoverdns;

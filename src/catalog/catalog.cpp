@@ -1,20 +1,10 @@
-#include "failoverdns/catalog.hpp"
+#include "failoverdns/catalog/catalog.hpp"
 
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace failoverdns {
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-}  // namespace
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   // inet_pton needs a terminated string; 64 bytes covers every literal.
@@ -60,26 +50,27 @@ bool Catalog::under_failover(std::string_view service) const {
 
 Catalog make_catalog(const Config& config) {
   Catalog catalog;
-  catalog.datacenter = lower(config.datacenter);
-  catalog.domain = lower(config.domain);
-  catalog.alt_domain = lower(config.alt_domain);
+  // Names are lower-case and every instance has an address since config
+  // loading (normalise in config_loader.cpp).
+  catalog.datacenter = config.datacenter;
+  catalog.domain = config.domain;
+  catalog.alt_domain = config.alt_domain;
   catalog.dns = config.dns;
-  for (const auto& a : config.dns_addresses) {
+  for (const auto& a : config.listeners.addresses) {
     auto ip = IpAddress::parse(a);
     // A wildcard listener has no address of its own to give as glue.
     if (ip && ip != IpAddress::parse("0.0.0.0") && ip != IpAddress::parse("::")) catalog.ns_addresses.push_back(*ip);
   }
   if (catalog.ns_addresses.empty()) catalog.ns_addresses.push_back(*IpAddress::parse(config.advertise_addr));
-  for (const auto& f : config.failover) catalog.failover_services.push_back(lower(f.service));
+  for (const auto& f : config.failover) catalog.failover_services.push_back(f.service);
   for (const auto& s : config.services) {
     Instance in;
     in.id = s.id;
-    in.service = lower(s.name);
-    in.node = lower(s.node.empty() ? s.id : s.node);
-    // load_config validated every address; advertise_addr is the fallback.
-    in.address = *IpAddress::parse(s.address.empty() ? config.advertise_addr : s.address);
+    in.service = s.name;
+    in.node = s.node;
+    in.address = *IpAddress::parse(s.address);
     in.port = s.port;
-    for (const auto& t : s.tags) in.tags.push_back(lower(t));
+    in.tags = s.tags;
     in.weight_passing = static_cast<std::uint16_t>(s.weight_passing);
     in.weight_warning = static_cast<std::uint16_t>(s.weight_warning);
     catalog.instances.push_back(std::move(in));

@@ -1,4 +1,4 @@
-#include "failoverdns/live_catalog.hpp"
+#include "failoverdns/catalog/live_catalog.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -35,13 +35,9 @@ bool LiveCatalog::set_health(std::string_view instance_id, Health health) {
 }
 
 bool LiveCatalog::set_roles(std::string_view service, const std::map<std::string, Role>& roles) {
-  // Catalog names are lower-case; configuration may spell the service otherwise.
-  auto same = [](std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b, [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
-  };
   bool any = false;
   for (auto& in : catalog_.instances) {
-    if (!same(in.service, service)) continue;
+    if (in.service != service) continue;  // both lower-case since config loading
     auto it = roles.find(in.id);
     // An instance the decider did not mention has no role it can vouch for.
     Role role = it == roles.end() ? Role::none : it->second;

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "config/config_schema.hpp"
-#include "config/consul_keys.hpp"
+#include "config_schema.hpp"
+#include "consul_keys.hpp"
 
 namespace failoverdns::conf {
 namespace {

@@ -6,11 +6,11 @@
 
 #include <fmt/format.h>
 
-#include "config/config_reader.hpp"
-#include "config/config_schema.hpp"
-#include "config/config_sources.hpp"
-#include "config/consul_keys.hpp"
-#include "failoverdns/config.hpp"
+#include "config_reader.hpp"
+#include "config_schema.hpp"
+#include "config_sources.hpp"
+#include "consul_keys.hpp"
+#include "failoverdns/config/config.hpp"
 
 namespace failoverdns {
 namespace {
@@ -97,7 +97,9 @@ std::optional<std::vector<std::string>> listen_addresses(const json& v, const st
 
 Seconds whole_seconds(Milliseconds d) { return std::chrono::duration_cast<Seconds>(d); }
 
-void read_dns_config(const json& value, const std::string& path, ConfigReader& r, DnsSettings& dns) {
+// dns_config: the answers' part into `dns`, the TCP limits into `listeners`.
+void read_dns_config(const json& value, const std::string& path, ConfigReader& r, DnsSettings& dns,
+                     ListenerSettings& listeners) {
   const auto flag = [&r](bool& out) {
     return [&r, &out](auto& v, auto& p) {
       if (auto b = r.boolean(v, p)) out = *b;
@@ -164,10 +166,10 @@ void read_dns_config(const json& value, const std::string& path, ConfigReader& r
               [&](auto& v, auto& p) {
                 if (auto n = r.integer(v, p, 512, 4096)) dns.edns_buffer_size = static_cast<std::uint16_t>(*n);
               }},
-             {"tcp_idle_timeout", duration(dns.tcp_idle_timeout)},
+             {"tcp_idle_timeout", duration(listeners.tcp_idle_timeout)},
              {"tcp_max_connections",
               [&](auto& v, auto& p) {
-                if (auto n = r.integer(v, p, 1, 1'000'000)) dns.tcp_max_connections = static_cast<int>(*n);
+                if (auto n = r.integer(v, p, 1, 1'000'000)) listeners.tcp_max_connections = static_cast<int>(*n);
               }},
              {"tcp_max_connections_per_client",
               [&](auto& v, auto& p) {
@@ -176,12 +178,12 @@ void read_dns_config(const json& value, const std::string& path, ConfigReader& r
               }},
          },
          conf::consul_keys::dns_config());
-  const int max = dns.tcp_max_connections;
-  dns.tcp_max_connections_per_client = DnsSettings::default_tcp_max_connections_per_client(max);
+  const int max = listeners.tcp_max_connections;
+  listeners.tcp_max_connections_per_client = ListenerSettings::default_tcp_max_connections_per_client(max);
   if (!per_client) return;
   if (auto n = r.integer(*per_client, per_client_path, 1, max,
                          fmt::format("integer 1-{} (at most dns_config.tcp_max_connections)", max)))
-    dns.tcp_max_connections_per_client = static_cast<int>(*n);
+    listeners.tcp_max_connections_per_client = static_cast<int>(*n);
 }
 
 void check_unique_ids(const std::vector<ServiceDefinition>& services, ConfigDiagnostics& diagnostics) {
@@ -192,6 +194,19 @@ void check_unique_ids(const std::vector<ServiceDefinition>& services, ConfigDiag
                                                services[i].path, services[i].id, services[j].path));
       break;
     }
+  }
+}
+
+// Names and addresses in the one form the rest of the program uses: DNS
+// names lower-case, every instance with an address (Consul's fallback is
+// the agent's advertise_addr).
+void normalise(Config& config) {
+  for (auto* name : {&config.datacenter, &config.domain, &config.alt_domain}) *name = conf::lower_ascii(*name);
+  for (auto& s : config.services) {
+    s.name = conf::lower_ascii(s.name);
+    s.node = conf::lower_ascii(s.node);  // read_service defaults it to the id
+    for (auto& tag : s.tags) tag = conf::lower_ascii(tag);
+    if (s.address.empty()) s.address = config.advertise_addr;
   }
 }
 
@@ -271,7 +286,7 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
                     {{"dns",
                       [&](auto& a, auto& ap) {
                         have_dns_addresses = true;
-                        if (auto list = listen_addresses(a, ap, r)) config.dns_addresses = std::move(*list);
+                        if (auto list = listen_addresses(a, ap, r)) config.listeners.addresses = std::move(*list);
                       }}},
                     conf::consul_keys::addresses());
            }},
@@ -283,16 +298,16 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
                         constexpr std::string_view expected = "integer 1-65535, or -1 to turn DNS off";
                         auto n = r.integer(port, pp, -1, 65535, expected);
                         if (n && *n == 0) r.error(pp, fmt::format("expected {}, got 0", expected));
-                        else if (n) config.dns_port = static_cast<int>(*n);
+                        else if (n) config.listeners.port = static_cast<int>(*n);
                       }}},
                     conf::consul_keys::ports());
            }},
           {"dns_workers",
            [&](auto& v, auto& p) {
              if (auto n = r.integer(v, p, 0, 1024, "integer 0-1024 (0 = one per CPU core)"))
-               config.dns_workers = static_cast<int>(*n);
+               config.listeners.workers = static_cast<int>(*n);
            }},
-          {"dns_config", [&](auto& v, auto& p) { read_dns_config(v, p, r, config.dns); }},
+          {"dns_config", [&](auto& v, auto& p) { read_dns_config(v, p, r, config.dns, config.listeners); }},
           // As in Consul, scripts from configuration run only when allowed;
           // every config file is local, so either key allows them.
           {"enable_script_checks",
@@ -329,13 +344,25 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
 
   if (config.node_name.empty()) config.node_name = host_name();
   if (!have_advertise_addr && bind_addr) config.advertise_addr = *bind_addr;
-  if (!have_dns_addresses && client_addr) config.dns_addresses = *client_addr;
+  if (!have_dns_addresses && client_addr) config.listeners.addresses = *client_addr;
   config.recursors.insert(config.recursors.end(), single_recursor.begin(), single_recursor.end());
 
   for (const auto& source : merged.services)
     if (auto s = conf::read_service(source, diagnostics)) config.services.push_back(std::move(*s));
   check_unique_ids(config.services, diagnostics);
+  normalise(config);
   if (failover) config.failover = conf::read_failover(*failover, r, config.services);
+  // Said here rather than when checks start, so --check-config says it too.
+  for (const auto& s : config.services) {
+    if (config.enable_script_checks || config.failover_for(s.name)) continue;
+    for (const auto& c : s.checks) {
+      if (c.kind != CheckKind::script) continue;
+      diagnostics.warnings.push_back(fmt::format(
+          "{}: this script check will not run: set enable_script_checks (or enable_local_script_checks) to true, "
+          "as Consul requires; until then it does not affect DNS",
+          c.path));
+    }
+  }
 
   if (diagnostics.errors.size() != errors_before) return std::nullopt;
   return config;

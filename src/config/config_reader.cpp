@@ -1,4 +1,4 @@
-#include "config/config_reader.hpp"
+#include "config_reader.hpp"
 
 #include <arpa/inet.h>
 

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config_sources.hpp"
-#include "failoverdns/config.hpp"
+#include "config_sources.hpp"
+#include "failoverdns/config/config.hpp"
 
 namespace failoverdns::conf {
 

@@ -3,14 +3,25 @@
 // top level and calls these.
 #pragma once
 
+#include <algorithm>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
-#include "config/config_reader.hpp"
-#include "config/config_sources.hpp"
-#include "failoverdns/config.hpp"
+#include "config_reader.hpp"
+#include "config_sources.hpp"
+#include "failoverdns/config/config.hpp"
 
 namespace failoverdns::conf {
+
+// DNS names are case-insensitive: every name that ends up in one is stored
+// lower-case, once, here, so the rest of the program compares with ==.
+inline std::string lower_ascii(std::string_view text) {
+  std::string out(text);
+  std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  return out;
+}
 
 // One Consul service definition; nullopt after reporting its errors.
 std::optional<ServiceDefinition> read_service(const ServiceSource& source, ConfigDiagnostics& diagnostics);

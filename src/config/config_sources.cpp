@@ -1,4 +1,4 @@
-#include "config/config_sources.hpp"
+#include "config_sources.hpp"
 
 #include <algorithm>
 #include <cstdio>

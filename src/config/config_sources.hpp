@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "failoverdns/config.hpp"
+#include "failoverdns/config/config.hpp"
 
 namespace failoverdns::conf {
 

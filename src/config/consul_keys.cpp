@@ -1,4 +1,4 @@
-#include "config/consul_keys.hpp"
+#include "consul_keys.hpp"
 
 namespace failoverdns::conf::consul_keys {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "failoverdns/config.hpp"
+#include "failoverdns/config/config.hpp"
 
 namespace failoverdns {
 namespace {
@@ -30,13 +30,13 @@ std::string describe(const Config& config) {
   if (!config.alt_domain.empty()) out += fmt::format(" (also {})", config.alt_domain);
   out += fmt::format(", node {}\n", config.node_name);
 
-  if (config.dns_port < 0) {
+  if (config.listeners.port < 0) {
     out += "DNS: off (ports.dns = -1)\n";
   } else {
     std::vector<std::string> listeners;
-    for (const auto& a : config.dns_addresses) listeners.push_back(host_port(a, config.dns_port));
+    for (const auto& a : config.listeners.addresses) listeners.push_back(host_port(a, config.listeners.port));
     out += fmt::format("DNS: udp+tcp on {}, workers {}", fmt::join(listeners, " "),
-                       config.dns_workers == 0 ? std::string("one per core") : std::to_string(config.dns_workers));
+                       config.listeners.workers == 0 ? std::string("one per core") : std::to_string(config.listeners.workers));
     if (!config.dns.service_ttl.empty()) {
       std::vector<std::string> ttls;
       for (const auto& [name, ttl] : config.dns.service_ttl)

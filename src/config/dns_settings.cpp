@@ -1,4 +1,4 @@
-#include "failoverdns/config.hpp"
+#include "failoverdns/config/config.hpp"
 
 namespace failoverdns {
 

@@ -1,4 +1,4 @@
-#include "failoverdns/duration.hpp"
+#include "failoverdns/config/duration.hpp"
 
 #include <cstdint>
 #include <limits>

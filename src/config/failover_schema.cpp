@@ -9,17 +9,12 @@
 
 #include <fmt/format.h>
 
-#include "config/config_schema.hpp"
+#include "config_schema.hpp"
 
 namespace failoverdns::conf {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool same_name(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) ==
-                                                              std::tolower(static_cast<unsigned char>(y)); });
-}
 
 // A secret is only as private as the file that holds it. A password file is
 // ours alone, so group access is already too open; a Consul config dir is
@@ -89,7 +84,7 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
   for (const auto& [service, value] : failover.items()) {
     const std::string path = child_path("failover", service);
     FailoverSettings f;
-    f.service = service;
+    f.service = lower_ascii(service);
     f.path = r.where(path);
     f.state_file = fs::path("/var/lib/failoverdns") / (service + ".state");
     std::optional<std::pair<std::string, std::string>> password_file, replication_password_file;  // name, path
@@ -195,7 +190,7 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
 
     std::vector<const ServiceDefinition*> instances;
     for (const auto& s : services)
-      if (same_name(s.name, service)) instances.push_back(&s);
+      if (s.name == f.service) instances.push_back(&s);
     if (instances.empty()) {
       r.error(path, fmt::format("no service named \"{}\" is defined; failover applies to a service's instances",
                                 service));

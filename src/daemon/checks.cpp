@@ -1,15 +1,15 @@
-#include <utility>  // before any Asio awaitable header on Boost 1.74
+#include "failoverdns/support/asio.hpp"  // first: Boost 1.74 (see there)
 
-#include "daemon/checks.hpp"
+#include "checks.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
-#include "failoverdns/failover_controller.hpp"
-#include "failoverdns/failover_decider.hpp"
-#include "failoverdns/health_monitor.hpp"
+#include "failoverdns/failover/failover_controller.hpp"
+#include "failoverdns/failover/failover_decider.hpp"
+#include "failoverdns/health/health_monitor.hpp"
 
 namespace failoverdns {
 

@@ -9,8 +9,8 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "failoverdns/config.hpp"
-#include "failoverdns/live_catalog.hpp"
+#include "failoverdns/config/config.hpp"
+#include "failoverdns/catalog/live_catalog.hpp"
 
 namespace failoverdns {
 

@@ -1,6 +1,6 @@
-#include <utility>  // before any Asio awaitable header on Boost 1.74
+#include "failoverdns/support/asio.hpp"  // first: Boost 1.74 (see there)
 
-#include "daemon/daemon.hpp"
+#include "failoverdns/daemon/daemon.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "daemon/checks.hpp"
-#include "failoverdns/answer_table.hpp"
-#include "failoverdns/catalog.hpp"
-#include "failoverdns/log_value.hpp"
+#include "checks.hpp"
+#include "failoverdns/dns/answer_table.hpp"
+#include "failoverdns/catalog/catalog.hpp"
+#include "failoverdns/support/log_value.hpp"
 
 namespace failoverdns {
 namespace {
@@ -24,8 +24,17 @@ std::uint32_t unix_now() {
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-bool same_listeners(const Config& a, const Config& b) {
-  return a.dns_addresses == b.dns_addresses && a.dns_port == b.dns_port && a.dns_workers == b.dns_workers;
+// The listener settings a reload changed, as the config spells them.
+std::vector<std::string> listener_changes(const ListenerSettings& a, const ListenerSettings& b) {
+  std::vector<std::string> changed;
+  if (a.addresses != b.addresses) changed.push_back("addresses.dns");
+  if (a.port != b.port) changed.push_back("ports.dns");
+  if (a.workers != b.workers) changed.push_back("dns_workers");
+  if (a.tcp_idle_timeout != b.tcp_idle_timeout) changed.push_back("dns_config.tcp_idle_timeout");
+  if (a.tcp_max_connections != b.tcp_max_connections) changed.push_back("dns_config.tcp_max_connections");
+  if (a.tcp_max_connections_per_client != b.tcp_max_connections_per_client)
+    changed.push_back("dns_config.tcp_max_connections_per_client");
+  return changed;
 }
 
 }  // namespace
@@ -73,9 +82,11 @@ void Daemon::reload() {
                   diagnostics.errors.size());
     return;
   }
-  if (!same_listeners(config_, *next))
-    spdlog::warn("event=reload_listeners_unchanged hint=\"addresses.dns, ports.dns and dns_workers take effect at "
-                 "the next restart\"");
+  if (auto changed = listener_changes(config_.listeners, next->listeners); !changed.empty())
+    spdlog::warn("event=reload_needs_restart settings={} kept=\"the running listeners, as they were\" "
+                 "hint=\"sockets and threads are made at start: restart failoverdns to apply these\"",
+                 logfmt_value(fmt::format("{}", fmt::join(changed, ","))));
+  next->listeners = config_.listeners;  // what runs, so the next reload compares with it
   // Build the new checks first: if one cannot start (an unreadable state
   // file), the running configuration stays, as for a parse error.
   std::unique_ptr<Checks> checks;
@@ -116,10 +127,10 @@ int Daemon::run() {
   publish(live_->current());
   if (!answers_) return 1;
 
-  if (config_.dns_port < 0) {
+  if (config_.listeners.port < 0) {
     spdlog::info("event=dns_disabled reason=\"ports.dns is -1\"");
   } else {
-    auto server = DnsServer::bind(DnsServerOptions::from(config_), *answers_);
+    auto server = DnsServer::bind(config_.listeners, *answers_);
     if (!server) {
       spdlog::error("event=not_started error={}", logfmt_value(server.error().message));
       return 1;
@@ -127,7 +138,7 @@ int Daemon::run() {
     dns_ = std::move(*server);
     dns_->start();
     spdlog::info("event=listening addresses=\"{}\" port={} protocols=udp,tcp workers={}",
-                 fmt::join(config_.dns_addresses, " "), dns_->udp_port(), dns_->worker_count());
+                 fmt::join(config_.listeners.addresses, " "), dns_->udp_port(), dns_->worker_count());
   }
 
   if (!start_checks()) return 1;

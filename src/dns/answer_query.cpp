@@ -6,9 +6,9 @@
 #include <array>
 #include <cstring>
 
-#include "dns/answer_table_impl.hpp"
-#include "dns/wire_writer.hpp"
-#include "failoverdns/answer_table.hpp"
+#include "answer_table_impl.hpp"
+#include "wire_writer.hpp"
+#include "failoverdns/dns/answer_table.hpp"
 
 namespace failoverdns {
 

@@ -1,9 +1,9 @@
 // AnswerTable::compile: renders the zone model into complete responses, one
 // per (name, query type, rotation, UDP answer limit), and checks every one of
 // them with ldns so a rendering bug fails the compile, not a client.
-#include "failoverdns/answer_table.hpp"
+#include "failoverdns/dns/answer_table.hpp"
 
-#include "dns/ldns_wire.hpp"
+#include "ldns_wire.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -11,9 +11,9 @@
 #include <string>
 #include <unordered_set>
 
-#include "dns/answer_table_impl.hpp"
-#include "dns/wire_writer.hpp"
-#include "dns/zone_model.hpp"
+#include "answer_table_impl.hpp"
+#include "wire_writer.hpp"
+#include "zone_model.hpp"
 
 namespace failoverdns {
 

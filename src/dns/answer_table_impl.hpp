@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "dns/zone_model.hpp"
-#include "failoverdns/answer_table.hpp"
+#include "zone_model.hpp"
+#include "failoverdns/dns/answer_table.hpp"
 
 namespace failoverdns::dns {
 

@@ -1,4 +1,4 @@
-#include "dns/dns_name.hpp"
+#include "dns_name.hpp"
 
 #include <vector>
 

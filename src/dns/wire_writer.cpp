@@ -1,4 +1,4 @@
-#include "dns/wire_writer.hpp"
+#include "wire_writer.hpp"
 
 #include <algorithm>
 

@@ -10,8 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dns/dns_name.hpp"
-#include "failoverdns/catalog.hpp"
+#include "dns_name.hpp"
+#include "failoverdns/catalog/catalog.hpp"
 
 namespace failoverdns::dns {
 

@@ -1,4 +1,4 @@
-#include "dns/zone_model.hpp"
+#include "zone_model.hpp"
 
 #include <algorithm>
 #include <array>

@@ -10,9 +10,9 @@
 #include <optional>
 #include <vector>
 
-#include "dns/dns_name.hpp"
-#include "dns/wire_writer.hpp"
-#include "failoverdns/catalog.hpp"
+#include "dns_name.hpp"
+#include "wire_writer.hpp"
+#include "failoverdns/catalog/catalog.hpp"
 
 namespace failoverdns::dns {
 

@@ -9,7 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "failoverdns/failover_decider.hpp"
+#include "failoverdns/failover/failover_decider.hpp"
+#include "failoverdns/mariadb/mariadb_connection.hpp"
+#include "failoverdns/support/error.hpp"
 
 namespace failoverdns {
 
@@ -22,15 +24,20 @@ struct ReplicationCredentials {
 // A MariaDB string literal: quotes, backslashes and NULs escaped.
 std::string sql_quote(std::string_view text);
 
-// WaitRelayLog: the single statement whose result says whether the
-// candidate applied what it received (0 = yes, -1 = timed out, NULL = error).
-std::string wait_relay_log_sql(const WaitRelayLog& action);
+// WaitRelayLog: START SLAVE ... SQL_THREAD (the SQL thread must run to
+// apply the relay log; a no-op if it does), then the wait whose result
+// relay_log_applied() reads.
+std::vector<std::string> wait_relay_log_sql(const WaitRelayLog& action);
+// The wait's result: 0 = applied; -1 = timed out; NULL = error.
+Result<void> relay_log_applied(const QueryResult& wait_result);
 
 // Promote: the statements up to and including read_only=0; the coordinates
 // come from promotion_coordinates_sql() afterwards.
 std::vector<std::string> promote_sql();
 // Two queries: SHOW MASTER STATUS (File, Position), then @@gtid_binlog_pos.
 std::vector<std::string> promotion_coordinates_sql();
+// What the seed wrote to mysql.txt, from the results of those two queries.
+PromotionCoordinates promotion_coordinates(const QueryResult& master_status, const QueryResult& gtid_binlog_pos);
 
 std::vector<std::string> redirect_sql(const Redirect& action, const ReplicationCredentials& credentials);
 std::vector<std::string> rejoin_sql(const Rejoin& action, const ReplicationCredentials& credentials);

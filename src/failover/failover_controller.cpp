@@ -1,4 +1,4 @@
-#include "failoverdns/failover_controller.hpp"
+#include "failoverdns/failover/failover_controller.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -7,10 +7,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "failover/mariadb_failover_io.hpp"
-#include "failoverdns/log_value.hpp"
-#include "failoverdns/must_live.hpp"
-#include "failoverdns/state_store.hpp"
+#include "mariadb_failover_io.hpp"
+#include "failoverdns/support/log_value.hpp"
+#include "failoverdns/support/asio.hpp"
+#include "failoverdns/failover/state_store.hpp"
 
 namespace failoverdns {
 namespace asio = boost::asio;

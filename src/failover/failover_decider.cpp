@@ -1,10 +1,10 @@
-#include "failoverdns/failover_decider.hpp"
+#include "failoverdns/failover/failover_decider.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <set>
 
-#include "failoverdns/log_value.hpp"
+#include "failoverdns/support/log_value.hpp"
 
 namespace failoverdns {
 
@@ -1279,23 +1279,6 @@ std::string action_target(const ActionBody& body) {
   return std::visit(Target{}, body);
 }
 
-std::string LogEvent::field(std::string_view key) const {
-  for (const auto& [k, v] : fields)
-    if (k == key) return v;
-  return {};
-}
-
-std::string format(const LogEvent& event) {
-  std::string out = "event=" + event.name;
-  for (const auto& [key, value] : event.fields) {
-    out += ' ';
-    out += key;
-    out += '=';
-    out += logfmt_value(value);
-  }
-  return out;
-}
-
 DeciderState DeciderState::from_persistent(FailoverState persistent) {
   DeciderState s;
   s.lineage = parse_or_empty(persistent.gtid_lineage);
@@ -1329,16 +1312,6 @@ DeciderState DeciderState::handed_over() const {
 std::map<std::string, Role> Decision::role_map() const {
   std::map<std::string, Role> out;
   for (const auto& [id, r] : roles) out[id] = r.role;
-  return out;
-}
-
-std::vector<FailoverMember> failover_members(const Config& config, const FailoverSettings& settings) {
-  std::vector<FailoverMember> out;
-  for (const auto& svc : config.services) {
-    if (!iequals(svc.name, settings.service)) continue;  // DNS names are case-insensitive
-    out.push_back(FailoverMember{svc.id, svc.address.empty() ? config.advertise_addr : svc.address,
-                                 svc.port ? svc.port : std::uint16_t{3306}});
-  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-#include "failoverdns/gtid.hpp"
+#include "failoverdns/failover/gtid.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,8 +1,8 @@
-#include "failover/mariadb_failover_io.hpp"
+#include "mariadb_failover_io.hpp"
 
 #include <fmt/format.h>
 
-#include "failoverdns/mariadb_probe.hpp"
+#include "failoverdns/health/mariadb_probe.hpp"
 
 namespace failoverdns {
 namespace asio = boost::asio;
@@ -71,9 +71,7 @@ asio::awaitable<Result<QueryResult>> MariadbFailoverIo::read_coordinates(const s
   if (!status) co_return status;
   auto gtid = co_await sql(instance, select_gtid, budget);
   if (!gtid) co_return gtid;
-  out.binlog_file = status->value(0, "File").value_or("");
-  out.binlog_pos = std::strtoull(status->value(0, "Position").value_or("0").c_str(), nullptr, 10);
-  out.gtid_binlog_pos = gtid->rows.empty() || gtid->rows[0].empty() ? "" : gtid->rows[0][0].value_or("");
+  out = promotion_coordinates(*status, *gtid);
   co_return gtid;
 }
 
@@ -84,15 +82,9 @@ asio::awaitable<ActionResult> MariadbFailoverIo::run(const Action& action) {
   const Milliseconds admin_budget = std::max(Milliseconds(5000), 3 * settings_.timeout);
   Result<QueryResult> outcome = QueryResult{};
   if (const auto* a = std::get_if<WaitRelayLog>(&action.body)) {
-    std::string start = a->connection_name.empty() ? "START SLAVE SQL_THREAD"
-                                                   : "START SLAVE " + sql_quote(a->connection_name) + " SQL_THREAD";
-    std::vector<std::string> statements{start, wait_relay_log_sql(*a)};
-    outcome = co_await sql(a->instance, statements, a->timeout + settings_.timeout);
+    outcome = co_await sql(a->instance, wait_relay_log_sql(*a), a->timeout + settings_.timeout);
     if (outcome) {
-      auto value = outcome->rows.empty() || outcome->rows[0].empty() ? std::nullopt : outcome->rows[0][0];
-      if (value != "0")
-        outcome = fail(value == "-1" ? "the relay log was not applied before relay_log_wait"
-                                     : "the relay-log wait returned " + value.value_or("NULL"));
+      if (auto applied = relay_log_applied(*outcome); !applied) outcome = std::unexpected(applied.error());
     }
   } else if (const auto* p = std::get_if<Promote>(&action.body)) {
     outcome = co_await sql(p->instance, promote_sql(), admin_budget);

@@ -7,11 +7,11 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "failover/action_sql.hpp"
-#include "failoverdns/config.hpp"
-#include "failoverdns/failover_io.hpp"
-#include "failoverdns/mariadb_connection.hpp"
-#include "failoverdns/state_store.hpp"
+#include "action_sql.hpp"
+#include "failoverdns/config/config.hpp"
+#include "failoverdns/failover/failover_io.hpp"
+#include "failoverdns/mariadb/mariadb_connection.hpp"
+#include "failoverdns/failover/state_store.hpp"
 
 namespace failoverdns {
 

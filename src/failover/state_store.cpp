@@ -1,4 +1,4 @@
-#include "failoverdns/state_store.hpp"
+#include "failoverdns/failover/state_store.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "failoverdns/gtid.hpp"
+#include "failoverdns/failover/gtid.hpp"
 
 namespace failoverdns {
 

@@ -1,4 +1,4 @@
-#include "failoverdns/health_check.hpp"
+#include "failoverdns/health/health_check.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,7 +13,6 @@
 #include <memory>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -21,7 +20,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
-#include "failoverdns/mariadb_connection.hpp"
+#include "failoverdns/mariadb/mariadb_connection.hpp"
+#include "failoverdns/support/asio.hpp"
 
 extern char** environ;
 
@@ -41,16 +41,10 @@ asio::awaitable<std::optional<int>> wait_exit(asio::any_io_executor executor, pi
   int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd >= 0) {
     asio::posix::stream_descriptor exit_signal(executor, pidfd);
-    asio::steady_timer timer(executor, deadline);
-    auto open = std::make_shared<bool>(true);
-    timer.async_wait([open, &exit_signal](const boost::system::error_code& ec) {
-      if (!ec && *open) exit_signal.cancel();
-    });
+    OperationDeadline guard(executor, deadline, [&exit_signal] { exit_signal.cancel(); });
     boost::system::error_code ec;
     co_await exit_signal.async_wait(asio::posix::stream_descriptor::wait_read,
                                     asio::redirect_error(asio::use_awaitable, ec));
-    *open = false;
-    timer.cancel();
   }
   asio::steady_timer poll(executor);
   for (;;) {
@@ -134,7 +128,7 @@ asio::awaitable<CheckResult> run_script(asio::any_io_executor executor, const Ch
   }
   ::fcntl(out[0], F_SETFL, O_NONBLOCK);
   auto output = std::make_shared<CheckOutput>(asio::posix::stream_descriptor(executor, out[0]));
-  asio::co_spawn(executor, collect(output), asio::detached);
+  asio::co_spawn(executor, collect(output), fail_loudly("collect check output"));
 
   auto status = co_await wait_exit(executor, pid, Clock::now() + check.timeout);
   bool timed_out = !status;
@@ -172,17 +166,13 @@ asio::awaitable<CheckResult> run_tcp(asio::any_io_executor executor, const Check
     co_return CheckResult{Health::critical, fmt::format("tcp check needs ip:port, got \"{}\"", check.tcp)};
   auto port = static_cast<unsigned short>(std::strtoul(check.tcp.c_str() + colon + 1, nullptr, 10));
   asio::ip::tcp::socket socket(executor);
-  asio::steady_timer timer(executor, check.timeout);
-  auto open = std::make_shared<bool>(true);
-  timer.async_wait([open, &socket](const boost::system::error_code& e) {
-    if (!e && *open) {
+  {
+    OperationDeadline guard(executor, Clock::now() + check.timeout, [&socket] {
       boost::system::error_code ignored;
       socket.close(ignored);
-    }
-  });
-  co_await socket.async_connect({address, port}, asio::redirect_error(asio::use_awaitable, ec));
-  *open = false;
-  timer.cancel();
+    });
+    co_await socket.async_connect({address, port}, asio::redirect_error(asio::use_awaitable, ec));
+  }
   if (ec) co_return CheckResult{Health::critical, fmt::format("connect to {}: {}", check.tcp, ec.message())};
   co_return CheckResult{Health::passing, fmt::format("connected to {}", check.tcp)};
 }

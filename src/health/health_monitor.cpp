@@ -1,4 +1,4 @@
-#include "failoverdns/health_monitor.hpp"
+#include "failoverdns/health/health_monitor.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -6,9 +6,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "failoverdns/health_check.hpp"
-#include "failoverdns/log_value.hpp"
-#include "failoverdns/must_live.hpp"
+#include "failoverdns/health/health_check.hpp"
+#include "failoverdns/support/log_value.hpp"
+#include "failoverdns/support/asio.hpp"
 
 namespace failoverdns {
 namespace asio = boost::asio;
@@ -65,14 +65,9 @@ HealthMonitor::HealthMonitor(asio::io_context& io, const Config& config, LiveCat
   for (const auto& s : config.services) {
     if (config.failover_for(s.name)) continue;  // the FailoverController owns those instances' health
     for (const auto& c : s.checks) {
-      if (c.kind == CheckKind::script && !config.enable_script_checks) {
-        spdlog::warn("event=script_check_disabled service={} instance={} check={} hint=\"set "
-                     "enable_script_checks (or enable_local_script_checks) to true to run it, as Consul requires; "
-                     "until then the check does not affect DNS\"",
-                     s.name, s.id, logfmt_value(c.name.empty() ? c.id : c.name));
-        continue;
-      }
-      impl_->checks.push_back(Impl::Check{s.id, s.name, s.address.empty() ? config.advertise_addr : s.address, s.port,
+      // Config loading warned about it (config_warning), as --check-config does.
+      if (c.kind == CheckKind::script && !config.enable_script_checks) continue;
+      impl_->checks.push_back(Impl::Check{s.id, s.name, s.address, s.port,
                                           c, Hysteresis(c.success_before_passing, c.failures_before_critical),
                                           std::make_unique<asio::steady_timer>(io)});
     }

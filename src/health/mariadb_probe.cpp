@@ -1,4 +1,4 @@
-#include "failoverdns/mariadb_probe.hpp"
+#include "failoverdns/health/mariadb_probe.hpp"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "failoverdns/observation.hpp"
+#include "failoverdns/health/observation.hpp"
 
 #include <errmsg.h>
 #include <mysqld_error.h>

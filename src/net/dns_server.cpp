@@ -1,4 +1,4 @@
-#include "failoverdns/dns_server.hpp"
+#include "failoverdns/net/dns_server.hpp"
 
 #include <pthread.h>
 #include <sys/socket.h>
@@ -15,8 +15,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "net/tcp_listener.hpp"
-#include "net/udp_listener.hpp"
+#include "tcp_listener.hpp"
+#include "udp_listener.hpp"
 
 namespace failoverdns {
 namespace asio = boost::asio;
@@ -78,17 +78,6 @@ void block_signals() {
 
 }  // namespace
 
-DnsServerOptions DnsServerOptions::from(const Config& config) {
-  DnsServerOptions o;
-  o.addresses = config.dns_addresses;
-  o.port = config.dns_port;
-  o.workers = config.dns_workers;
-  o.tcp_idle_timeout = config.dns.tcp_idle_timeout;
-  o.tcp_max_connections = config.dns.tcp_max_connections;
-  o.tcp_max_connections_per_client = config.dns.tcp_max_connections_per_client;
-  return o;
-}
-
 struct DnsServer::Impl {
   struct Worker {
     asio::io_context io{1};
@@ -104,11 +93,11 @@ struct DnsServer::Impl {
 
   // Every socket, or the first error. `collided` tells a port that another
   // program took between our first bind and a later one.
-  static Result<std::unique_ptr<Impl>> bind(const DnsServerOptions& options, int workers, AnswerPublisher& answers,
+  static Result<std::unique_ptr<Impl>> bind(const ListenerSettings& options, int workers, AnswerPublisher& answers,
                                              bool& collided);
 };
 
-Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const DnsServerOptions& options, int workers,
+Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const ListenerSettings& options, int workers,
                                                                AnswerPublisher& answers, bool& collided) {
   collided = false;
   auto impl = std::make_unique<Impl>();
@@ -166,7 +155,7 @@ DnsServer::DnsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 DnsServer::~DnsServer() { stop(); }
 
-Result<std::unique_ptr<DnsServer>> DnsServer::bind(const DnsServerOptions& options, AnswerPublisher& answers) {
+Result<std::unique_ptr<DnsServer>> DnsServer::bind(const ListenerSettings& options, AnswerPublisher& answers) {
   if (options.addresses.empty()) return fail("addresses.dns is empty: give at least one address, e.g. \"127.0.0.1\"");
   if (options.port < 0 || options.port > 65535)
     return fail(fmt::format("ports.dns: {} is not a port; use 1-65535, or -1 for no DNS server", options.port));

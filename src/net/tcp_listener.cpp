@@ -1,6 +1,6 @@
-#include <utility>  // before awaitable.hpp on Boost 1.74
+#include "failoverdns/support/asio.hpp"  // first: Boost 1.74 (see there)
 
-#include "net/tcp_listener.hpp"
+#include "tcp_listener.hpp"
 
 #include <array>
 #include <cstdint>
@@ -10,7 +10,6 @@
 #include <string>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -18,7 +17,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "failoverdns/log_value.hpp"
+#include "failoverdns/support/log_value.hpp"
 
 namespace failoverdns::net {
 namespace asio = boost::asio;
@@ -42,10 +41,11 @@ struct TcpListener::Connection {
   // From accept: for the log (a closed socket no longer knows it) and to
   // give the client's slot back on close.
   tcp::endpoint peer;
-  // Boost 1.74 has no awaitable operators to race a read against a timer:
-  // instead the watchdog closes the socket once `deadline` has passed, which
-  // ends the pending read or write with an error. Moving the deadline costs
-  // nothing; the watchdog notices when it wakes.
+  // Not an OperationDeadline per read: arming a timer for every read would
+  // cost each pipelined query a timer update. The watchdog closes the socket
+  // once `deadline` has passed, which ends the pending read or write with an
+  // error; moving the deadline costs nothing, the watchdog notices when it
+  // wakes.
   asio::steady_timer watchdog;
   Clock::time_point deadline;
   bool timed_out = false;
@@ -86,15 +86,9 @@ TcpListener::TcpListener(tcp::acceptor acceptor, const AnswerPublisher& answers,
     : acceptor_(std::move(acceptor)), backoff_(acceptor_.get_executor()), answers_(answers), limits_(limits) {}
 
 void TcpListener::start() {
-  asio::co_spawn(acceptor_.get_executor(), accept_loop(), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& what) {
-      spdlog::error("event=tcp_listener_stopped error={} hint=\"DNS over TCP is down; restart failoverdns\"",
-                    logfmt_value(what.what()));
-    }
-  });
+  // Every error of the loop is a value (redirect_error): an exception is a
+  // bug, and a daemon silently without TCP is worse than one restarted.
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), fail_loudly("tcp accept loop"));
 }
 
 asio::awaitable<void> TcpListener::accept_loop() {
@@ -138,8 +132,8 @@ asio::awaitable<void> TcpListener::accept_loop() {
     if (client == connections_per_client_.end()) client = connections_per_client_.emplace(peer.address(), 0).first;
     ++client->second;
     ++connections_;
-    asio::co_spawn(acceptor_.get_executor(), watch(connection), asio::detached);
-    asio::co_spawn(acceptor_.get_executor(), serve(std::move(connection)), asio::detached);
+    asio::co_spawn(acceptor_.get_executor(), watch(connection), fail_loudly("tcp connection watchdog"));
+    asio::co_spawn(acceptor_.get_executor(), serve(std::move(connection)), fail_loudly("tcp connection"));
   }
 }
 

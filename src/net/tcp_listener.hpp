@@ -6,18 +6,17 @@
 // io_context, one thread.
 #pragma once
 
-#include <utility>  // before boost/asio/awaitable.hpp on Boost 1.74
+#include "failoverdns/support/asio.hpp"  // first: Boost 1.74 (see there)
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "failoverdns/answer_publisher.hpp"
+#include "failoverdns/dns/answer_publisher.hpp"
 
 namespace failoverdns::net {
 

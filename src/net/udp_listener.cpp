@@ -1,4 +1,4 @@
-#include "net/udp_listener.hpp"
+#include "udp_listener.hpp"
 
 #include <cerrno>
 #include <span>

@@ -13,7 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
-#include "failoverdns/answer_publisher.hpp"
+#include "failoverdns/dns/answer_publisher.hpp"
 
 namespace failoverdns::net {
 

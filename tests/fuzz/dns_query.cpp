@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "dns/ldns_wire.hpp"
-#include "failoverdns/answer_table.hpp"
-#include "failoverdns/catalog.hpp"
+#include "failoverdns/dns/answer_table.hpp"
+#include "failoverdns/catalog/catalog.hpp"
 
 using namespace failoverdns;
 

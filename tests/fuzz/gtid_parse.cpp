@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "failoverdns/gtid.hpp"
+#include "failoverdns/failover/gtid.hpp"
 
 using namespace failoverdns;
 

@@ -5,7 +5,7 @@
 # were injected and recovered from, writes were acknowledged), that its exit
 # status agrees with its own data-safety checks, and that those checks are
 # zero for these plain faults (exit 0).
-set -euo pipefail
+source "$(dirname "$0")/check_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 src=${FAILOVERDNS_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 daemon=${FAILOVERDNS:-${FAILOVERDNS_BUILD_DIR:-$src/build-asan}/failoverdns}
@@ -14,9 +14,7 @@ daemon=${FAILOVERDNS:-${FAILOVERDNS_BUILD_DIR:-$src/build-asan}/failoverdns}
 out=$(mktemp -d /tmp/fdns-chaos-smoke.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
-passed=0
-ok() { passed=$((passed + 1)); echo "ok $passed - $*"; }
-fail() { echo "FAIL: $*" >&2; sed 's/^/    /' "$out/stdout" "$out/stderr" >&2 || true; exit 1; }
+on_failure() { sed 's/^/    /' "$out/stdout" "$out/stderr"; }
 json() { /usr/bin/python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {"r": r}))' "$out/report.json" "$1"; }
 
 rc=0
@@ -51,4 +49,4 @@ ok "exit status 0: no lost received row, no split brain, no crash"
 
 [ -z "$(ss -Hltn '( src 127.0.0.11 and sport = :3306 )')" ] || fail "a MariaDB is still listening on 127.0.0.11:3306"
 ok "the cluster was taken down"
-echo "bench_chaos_smoke: $passed passed, 0 failed"
+echo "bench_chaos_smoke: $checks passed, 0 failed"

@@ -99,11 +99,8 @@ while True:
 PY
 closer_pid=$!
 cleanup_more() { for p in ${fake_pid:-} ${closer_pid:-}; do kill "$p" 2>/dev/null || true; done; }
-deadline=$(( $(now_ms) + 5000 ))
-until /usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()' "$tport" 2>/dev/null; do
-  [ "$(now_ms)" -lt "$deadline" ] || fail "the closing TCP server did not start"
-  sleep 0.05
-done
+poll_until 5000 "the closing TCP server accepting" /usr/bin/python3 -c \
+  'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()' "$tport"
 echo "mysql.service.consul A" >"$work/one.txt"
 "$bench" -s 127.0.0.1 -p "$tport" -d "$work/one.txt" --json -l 0.5 --tcp -c 2 --max -q 20 >"$work/closer.json" ||
   fail "failoverdns-bench against the closing server exited non-zero"
@@ -144,13 +141,9 @@ PY
 for mode in upper wrong; do
   fport=$(free_port)
   fake "$fport" "$mode"
-  deadline=$(( $(now_ms) + 5000 ))
-  until /usr/bin/python3 -c 'import socket, sys
+  poll_until 5000 "the fake server answering" /usr/bin/python3 -c 'import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
-s.sendto(bytes(12) + b"\x05probe\x00\x00\x01\x00\x01", ("127.0.0.1", int(sys.argv[1]))); s.recv(512)' "$fport" 2>/dev/null; do
-    [ "$(now_ms)" -lt "$deadline" ] || fail "the fake server did not start"
-    sleep 0.05
-  done
+s.sendto(bytes(12) + b"\x05probe\x00\x00\x01\x00\x01", ("127.0.0.1", int(sys.argv[1]))); s.recv(512)' "$fport"
   run "fake_$mode" -p "$fport" -l 0.5 --rate 200
   kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true; fake_pid=
   if [ $mode = upper ]; then

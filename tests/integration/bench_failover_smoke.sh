@@ -3,7 +3,7 @@
 # scenario (on a tools/cluster pair) completes, the name moved to node2, and
 # the summary table and the JSON report come out. It checks that the
 # benchmark works, never how fast the failover is.
-set -euo pipefail
+source "$(dirname "$0")/check_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 src=${FAILOVERDNS_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 daemon=${FAILOVERDNS:-${FAILOVERDNS_BUILD_DIR:-$src/build-asan}/failoverdns}
@@ -12,9 +12,7 @@ daemon=${FAILOVERDNS:-${FAILOVERDNS_BUILD_DIR:-$src/build-asan}/failoverdns}
 out=$(mktemp -d /tmp/fdns-bench-smoke.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
-passed=0
-ok() { passed=$((passed + 1)); echo "ok $passed - $*"; }
-fail() { echo "FAIL: $*" >&2; sed 's/^/    /' "$out/stdout" "$out/stderr" >&2 || true; exit 1; }
+on_failure() { sed 's/^/    /' "$out/stdout" "$out/stderr"; }
 
 "$src/bench/failover" --runs 1 --scenarios kill --daemon "$daemon" --json "$out/report.json" \
   >"$out/stdout" 2>"$out/stderr" || fail "bench/failover exited with $?"
@@ -36,4 +34,4 @@ ok "report.json records the run, its timings and the daemon's event"
 # Everything it started is gone: no cluster left on node1's address.
 [ -z "$(ss -Hltn '( src 127.0.0.11 and sport = :3306 )')" ] || fail "a MariaDB is still listening on 127.0.0.11:3306"
 ok "the cluster was taken down"
-echo "bench_failover_smoke: $passed passed, 0 failed"
+echo "bench_failover_smoke: $checks passed, 0 failed"

@@ -3,7 +3,7 @@
 # and the demo stand on: replication, read_only replicas, the failoverdns
 # user's privileges, freeze/thaw, kill/start and nftables blackholes all do
 # what the other tests assume they do.
-set -euo pipefail
+source "$(dirname "$0")/check_lib.sh"
 
 src=${FAILOVERDNS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 cluster=$src/tools/cluster
@@ -13,27 +13,12 @@ dir=$(mktemp -d /tmp/fdns-cluster-test.XXXXXX)
 cleanup() { "$cluster" down --dir "$dir" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-passed=0
-ok() { passed=$((passed + 1)); echo "ok $passed - $*"; }
-fail() {
-  echo "FAIL: $*" >&2
-  "$cluster" status --dir "$dir" >&2 || true
-  echo "$passed passed, 1 failed"
-  exit 1
-}
+on_failure() { "$cluster" status --dir "$dir"; }
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
 # poll SECONDS DESCRIPTION COMMAND...: retry COMMAND until it succeeds.
-poll() {
-  local seconds=$1 what=$2 deadline
-  shift 2
-  deadline=$(($(now_us) + seconds * 1000000))
-  until "$@" >/dev/null 2>&1; do
-    [ "$(now_us)" -lt "$deadline" ] || fail "$what: not true after ${seconds}s"
-    sleep 0.1
-  done
-}
+poll() { poll_until $(( $1 * 1000 )) "$2" "${@:3}"; }
 
 # tcp_sql USER PASS K SQL: over TCP to node K's address, as a client would.
 tcp_sql() {
@@ -195,4 +180,4 @@ if pgrep -f -- "--defaults-file=$dir/" >/dev/null; then fail "down left mariadbd
 if nft list table inet failoverdns_cluster >/dev/null 2>&1; then fail "down left the nftables table"; fi
 ok "down stops frozen nodes, removes the nftables rules and the directory"
 
-echo "$passed passed, 0 failed"
+echo "cluster_basics: $checks passed, 0 failed"

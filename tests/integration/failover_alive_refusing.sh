@@ -5,7 +5,6 @@
 # application's open connections keep writing to node1, and a promoted
 # node2 beside it would be split brain. It keeps publishing node1, says so,
 # and gets in through the connection MariaDB keeps for CONNECTION ADMIN.
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 app_pass=$(cat "$dir/app.pass")
@@ -17,18 +16,22 @@ ok "node1 published"
 stop_daemon
 cluster sql 1 "SET GLOBAL max_connections = 6" >/dev/null
 sleepers=()
-deadline=$(( $(now_ms) + 20000 ))
-while out=$(app_sql "SELECT 1" || true); [[ $out != *"Too many connections"* ]]; do
-  [ "$(now_ms)" -lt "$deadline" ] || fail "node1 did not fill up: $out"
-  # An application's idle pooled connection.
+app_connections_at_least() {
+  [ "$(cluster sql 1 "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'app'")" -ge "$1" ]
+}
+# Opens one more idle application connection (as a pool holds them) and
+# waits for the server to count it; true once the server is full.
+full_after_one_more() {
+  local out
+  out=$(app_sql "SELECT 1" 2>&1 || true)
+  [[ $out != *"Too many connections"* ]] || return 0
   mariadb --no-defaults -h 127.0.0.11 -u app -p"$app_pass" -e "SELECT SLEEP(600)" >/dev/null 2>&1 &
   sleepers+=($!)
-  poll_connections=$(( $(now_ms) + 3000 ))
-  while [ "$(cluster sql 1 "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'app'")" -lt ${#sleepers[@]} ]; do
-    [ "$(now_ms)" -lt "$poll_connections" ] || break
-    sleep 0.05
-  done
-done
+  poll_until 3000 "node1 counting ${#sleepers[@]} app connections" app_connections_at_least ${#sleepers[@]}
+  return 1
+}
+for _ in $(seq 1 300); do full_after_one_more && break; done
+[[ $(app_sql "SELECT 1" 2>&1 || true) == *"Too many connections"* ]] || fail "node1 did not fill up after ${#sleepers[@]} connections"
 ok "node1 is full: the application gets 'Too many connections' (${#sleepers[@]} idle connections)"
 cluster sql 2 "STOP SLAVE" >/dev/null
 start_daemon -config-file "$work/config.json"

@@ -4,7 +4,6 @@
 # read-only, not rejoined and not published, and the log names the GTIDs.
 # A reset binlog does not make it rejoinable (the row is still there); the
 # operator's rebuild and CHANGE MASTER by hand do.
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 cluster kill 1 >/dev/null

@@ -3,7 +3,6 @@
 # non-replicating instance and the state file records it. With two such
 # instances nothing is published, nothing is recorded, and an error names
 # both (split brain).
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 [ "$(state_get primary) $(state_get epoch)" = "node1 1" ] || fail "the first start did not record node1, epoch 1"

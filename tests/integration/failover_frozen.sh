@@ -4,7 +4,6 @@
 # the name moves within failcount * interval + timeout plus a margin, even
 # though the replica may still show its IO thread running; the thawed old
 # primary is fenced and never published again.
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 ok "node1 is the primary"

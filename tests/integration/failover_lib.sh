@@ -1,8 +1,8 @@
-# What the failover scenarios check beyond scenario_lib.sh (sourced after
-# it, not run): deadlines derived from the configured timings, fault-to-DNS
-# times, answers that must hold (or never appear) for a whole window, the
+# What the failover scenarios check beyond scenario_lib.sh, which it
+# sources (sourced, not run): deadlines derived from the configured timings,
+# fault-to-DNS times, answers that must never appear for a whole window, the
 # state file, and the log's action lines.
-declare -F scenario_start >/dev/null || { echo "failover_lib.sh: source scenario_lib.sh first" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/scenario_lib.sh"
 
 # The timings write_config puts in the failover section, in ms.
 interval_ms=1000 timeout_ms=1000 recheck_ms=200 failcount=3
@@ -21,36 +21,19 @@ waited_ms() { echo $(( $(now_ms) - fault_ms )); }
 # wait_since_mark NAME EXPECTED DEADLINE_MS: poll until NAME answers
 # EXPECTED, at most DEADLINE_MS after the mark; prints the ms since the mark.
 wait_since_mark() {
-  local a
-  while a=$(ask "$1"); [ "$a" != "$2" ]; do
-    [ "$(waited_ms)" -lt "$3" ] || fail "$1 answered '$a', expected '$2' within $3 ms of the fault"
-    sleep 0.05
-  done
+  poll_until $(( $3 - $(waited_ms) )) "$1 -> '$2' within $3 ms of the fault" answer_is "$1" "$2"
   waited_ms
-}
-
-# hold NAME EXPECTED MS [WHY]: every answer for MS ms (polled every 100 ms)
-# must be EXPECTED; a single other answer fails.
-hold() {
-  local deadline=$(( $(now_ms) + $3 )) a polls=0
-  while [ "$(now_ms)" -lt "$deadline" ]; do
-    a=$(ask "$1")
-    [ "$a" = "$2" ] || fail "$1 answered '$a' after $polls polls; it must stay '$2'${4:+ ($4)}"
-    polls=$((polls + 1))
-    sleep 0.1
-  done
 }
 
 # hold_until NAME EXPECTED REGEX DEADLINE_MS: like hold, until the log has a
 # line matching REGEX; fails if that takes more than DEADLINE_MS.
+logged_while_answer_holds() {
+  grep -qE "$3" "$log" && return 0
+  answer_is "$1" "$2" || return 2  # a wrong answer will not turn right in retrospect
+  return 1
+}
 hold_until() {
-  local deadline=$(( $(now_ms) + $4 )) a
-  until grep -qE "$3" "$log"; do
-    [ "$(now_ms)" -lt "$deadline" ] || fail "the log has no line matching '$3' within $4 ms"
-    a=$(ask "$1")
-    [ "$a" = "$2" ] || fail "$1 answered '$a'; it must stay '$2'"
-    sleep 0.1
-  done
+  poll_until "$4" "a log line matching '$3' while $1 stays '$2'" logged_while_answer_holds "$1" "$2" "$3"
 }
 
 # never_primary ADDRESS MS: for MS ms (polled every 100 ms) the primary

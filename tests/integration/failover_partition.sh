@@ -7,7 +7,6 @@
 # reach node1 keep working, and NXDOMAIN would only turn a partition of the
 # DNS server into an outage. Healed, the daemon watches as before; cut off
 # again and then the primary really dies: the veto ends, it fails over.
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 cluster up 2 >/dev/null
 # The daemon's own files, readable and writable by nobody only.
@@ -55,11 +54,8 @@ ok "partition healed: node1 recovered for failoverdns, node2 its replica"
 # veto must not outlive that.
 vetoes=$(grep -cE "event=(failover_vetoed|replicas_still_receiving)" "$log" || true)
 cluster blackhole 1 --uid nobody >/dev/null
-deadline=$(( $(now_ms) + hung_deadline_ms ))
-until [ "$(grep -cE "event=(failover_vetoed|replicas_still_receiving)" "$log" || true)" -gt "$vetoes" ]; do
-  [ "$(now_ms)" -lt "$deadline" ] || fail "cut off a second time, failoverdns did not detect and veto again"
-  sleep 0.1
-done
+more_vetoes_than() { [ "$(grep -cE "event=(failover_vetoed|replicas_still_receiving)" "$log" || true)" -gt "$1" ]; }
+poll_until "$hung_deadline_ms" "cut off a second time, failoverdns detecting and vetoing again" more_vetoes_than "$vetoes"
 ok "cut off a second time: detected and vetoed again"
 mark
 cluster kill 1 >/dev/null

@@ -5,7 +5,6 @@
 # reload. 200 reloads with an unchanged configuration and one that changes
 # the failover settings, under a steady stream of queries: every answer
 # must be node1.
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 ok "node1 published"
@@ -26,15 +25,12 @@ asked=$work/asked
 asker=$!
 
 reloads() { grep -c "event=reload_complete" "$log" || true; }
+more_reloads_than() { [ "$(reloads)" -gt "$1" ]; }
 hup_and_wait() { # one SIGHUP, then until it is done
-  local before deadline
+  local before
   before=$(reloads)
   kill -HUP "$pid"
-  deadline=$(( $(now_ms) + 10000 ))
-  until [ "$(reloads)" -gt "$before" ]; do
-    [ "$(now_ms)" -lt "$deadline" ] || fail "reload $((before + 1)) did not complete within 10 s"
-    sleep 0.01
-  done
+  poll_until 10000 "reload $((before + 1)) complete" more_reloads_than "$before"
 }
 for i in $(seq 1 200); do hup_and_wait; done
 grep -q "event=failover_kept service=mysql" "$log" || fail "the unchanged failover service was not kept across reloads"

@@ -5,7 +5,6 @@
 # replicating to the decider). Before promoting, failoverdns waits for the
 # relay log to be applied, so every row the replica had received exists on
 # the new primary the moment the name moves.
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 rows=20 delay_s=4

@@ -2,7 +2,6 @@
 # A restart of failoverdns between a failover and the rejoin: the state file
 # keeps node2 the primary -- node1, back and writable per its own option
 # file, is never published, but fenced and then rejoined.
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 cluster kill 1 >/dev/null

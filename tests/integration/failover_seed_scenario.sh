@@ -12,7 +12,6 @@
 #     the new primary is dead and a healthy candidate exists)
 # The seed's mysql.json tags both instances "master": roles must win.
 service_extra='"tags": ["master"]'
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 ok "node1 is the primary: mysql.service.consul -> 127.0.0.11"

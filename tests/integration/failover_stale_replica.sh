@@ -6,7 +6,6 @@
 # refuses to promote the stale node2 (failover_refused, with the missing
 # GTID range) instead of silently dropping every row since the break. When
 # node1 comes back nothing was lost and it is published again.
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 ok "node1 published"

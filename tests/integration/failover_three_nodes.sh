@@ -7,7 +7,6 @@
 # them, yet it is a normal, running replica again when failoverdns decides.
 # Hence the expectation: node3 promoted, node2 redirected to it.
 nodes=3
-source "$(dirname "$0")/scenario_lib.sh"
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start
 wait_for replica.mysql.service.consul "127.0.0.12 127.0.0.13" 10 >/dev/null

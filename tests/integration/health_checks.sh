@@ -30,7 +30,8 @@ JSON
 write_config false
 start_daemon -config-file "$work/config.json"
 wait_for web.service.consul 127.0.0.21 10 >/dev/null
-grep -q "event=script_check_disabled service=web instance=web1" "$log" || fail "no script_check_disabled warning"
+grep -qE "event=config_warning .*services\[0\]\.check: this script check will not run: set enable_script_checks" "$log" ||
+  fail "no config_warning naming the script check that will not run"
 ok "scripts disabled (Consul's default): web1 stays visible, the start-up warning says what to set"
 stop_daemon
 

@@ -3,6 +3,8 @@
 # failover config, and node inspection.
 # A sourcing script may set `nodes` (default 2) and `service_extra` (JSON
 # keys added to every instance) before scenario_start.
+[ -z "${scenario_lib_sourced:-}" ] || return 0
+scenario_lib_sourced=1
 source "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
 dir=$work/cluster
 state=$work/mysql.state
@@ -11,13 +13,12 @@ cluster() { "$src/tools/cluster" "$@" --dir "$dir"; }
 cleanup_more() { cluster down >/dev/null 2>&1; }
 
 # poll_sql NODE SQL EXPECTED SECONDS
-poll_sql() {
-  local deadline=$(( $(now_ms) + $4 * 1000 )) got
-  while got=$(cluster sql "$1" "$2" 2>/dev/null | paste -sd' ' -); [ "$got" != "$3" ]; do
-    [ "$(now_ms)" -lt "$deadline" ] || fail "node$1: '$2' gave '$got', expected '$3' within $4 s"
-    sleep 0.1
-  done
+sql_is() {
+  local got
+  got=$(cluster sql "$1" "$2" 2>/dev/null | paste -sd' ' -)
+  [ "$got" = "$3" ] || { echo "node$1: '$2' gave '$got', expected '$3'"; return 1; }
 }
+poll_sql() { poll_until $(( $4 * 1000 )) "node$1: $2 = $3" sql_is "$1" "$2" "$3"; }
 # "host io sql" of node N's default replication connection, "" if none.
 replication_of() {
   mariadb --socket="$dir/node$1/mysqld.sock" -u root -e 'SHOW SLAVE STATUS\G' |

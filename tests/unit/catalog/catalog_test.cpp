@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "failoverdns/catalog.hpp"
+#include "failoverdns/catalog/catalog.hpp"
 
 using namespace failoverdns;
 using namespace std::chrono_literals;
@@ -67,22 +67,24 @@ TEST_CASE("IpAddress rejects what is not an IP literal") {
   }
 }
 
-TEST_CASE("make_catalog lower-cases names and fills defaults") {
+// Names arrive lower-case and addresses filled in: load_config does that
+// (tests/unit/config/services_test.cpp).
+TEST_CASE("make_catalog carries the loaded services into instances") {
   Config config;
-  config.datacenter = "DC1";
-  config.domain = "Consul";
-  config.alt_domain = "Example.ORG";
+  config.datacenter = "dc1";
+  config.domain = "consul";
+  config.alt_domain = "example.org";
   config.advertise_addr = "10.0.0.9";
-  auto db = service("MySQLNode1", "MySQL", "172.25.0.11");
+  auto db = service("MySQLNode1", "mysql", "172.25.0.11", "mysqlnode1");
   db.port = 3306;
-  db.tags = {"Master", "v1"};
+  db.tags = {"master", "v1"};
   db.weight_passing = 10;
   db.weight_warning = 2;
   config.services.push_back(db);
-  config.services.push_back(service("web1", "web"));              // no address, no node
-  config.services.push_back(service("web2", "web", "::1", "Host7"));  // explicit node
+  config.services.push_back(service("web1", "web", "10.0.0.9", "web1"));
+  config.services.push_back(service("web2", "web", "::1", "host7"));
   FailoverSettings f;
-  f.service = "MySQL";
+  f.service = "mysql";
   config.failover.push_back(f);
 
   const Catalog c = make_catalog(config);
@@ -92,9 +94,9 @@ TEST_CASE("make_catalog lower-cases names and fills defaults") {
   REQUIRE(c.instances.size() == 3);
 
   const Instance& m = c.instances[0];
-  CHECK(m.id == "MySQLNode1");  // ids keep their spelling; DNS never matches on them
+  CHECK(m.id == "MySQLNode1");
   CHECK(m.service == "mysql");
-  CHECK(m.node == "mysqlnode1");  // node defaults to the id
+  CHECK(m.node == "mysqlnode1");
   CHECK(m.address == *IpAddress::parse("172.25.0.11"));
   CHECK(m.port == 3306);
   CHECK(m.tags == std::vector<std::string>{"master", "v1"});
@@ -103,7 +105,7 @@ TEST_CASE("make_catalog lower-cases names and fills defaults") {
   CHECK(m.health == Health::passing);
   CHECK(m.role == Role::none);
 
-  CHECK(c.instances[1].address == *IpAddress::parse("10.0.0.9"));  // advertise_addr for address-less services
+  CHECK(c.instances[1].address == *IpAddress::parse("10.0.0.9"));
   CHECK(c.instances[1].node == "web1");
   CHECK(c.instances[1].port == 0);
   CHECK(c.instances[2].address == *IpAddress::parse("::1"));
@@ -118,12 +120,12 @@ TEST_CASE("make_catalog: name server glue comes from the DNS listeners, wildcard
   Config config;
   config.advertise_addr = "10.0.0.9";
   SUBCASE("specific listeners") {
-    config.dns_addresses = {"127.0.0.1", "::1"};
+    config.listeners.addresses = {"127.0.0.1", "::1"};
     CHECK(make_catalog(config).ns_addresses ==
           std::vector<IpAddress>{*IpAddress::parse("127.0.0.1"), *IpAddress::parse("::1")});
   }
   SUBCASE("only wildcards: advertise_addr") {
-    config.dns_addresses = {"0.0.0.0", "::"};
+    config.listeners.addresses = {"0.0.0.0", "::"};
     CHECK(make_catalog(config).ns_addresses == std::vector<IpAddress>{*IpAddress::parse("10.0.0.9")});
   }
 }

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "failoverdns/live_catalog.hpp"
+#include "failoverdns/catalog/live_catalog.hpp"
 
 using namespace failoverdns;
 
@@ -39,8 +39,8 @@ TEST_CASE("LiveCatalog tells the listener about effective changes only") {
   CHECK(seen.instances[0].health == Health::critical);
   CHECK_FALSE(live.set_health("unknown", Health::critical));
 
-  // Configuration may spell the service in another case than the catalog.
-  CHECK(live.set_roles("MySQL", {{"node1", Role::primary}, {"node2", Role::replica}}));
+  // Service names are lower-case everywhere once the config is loaded.
+  CHECK(live.set_roles("mysql", {{"node1", Role::primary}, {"node2", Role::replica}}));
   CHECK(calls == 2);
   CHECK_FALSE(live.set_roles("mysql", {{"node1", Role::primary}, {"node2", Role::replica}}));
   CHECK(calls == 2);

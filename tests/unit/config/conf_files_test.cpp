@@ -36,8 +36,8 @@ TEST_CASE("conf/demo.json is the demo the README and tools/demo describe") {
   CHECK(loaded.diagnostics.warnings.empty());
   const Config& c = *loaded.config;
   CHECK(c.datacenter == "dc1");
-  CHECK(c.dns_addresses == std::vector<std::string>{"127.0.0.1"});
-  CHECK(c.dns_port == 8600);
+  CHECK(c.listeners.addresses == std::vector<std::string>{"127.0.0.1"});
+  CHECK(c.listeners.port == 8600);
   CHECK_FALSE(c.dns.service_ttl.empty());
   std::vector<std::tuple<std::string, std::string, std::string, int>> instances;  // name, id, address, port
   for (const auto& s : c.services) {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "failoverdns/config.hpp"
+#include "failoverdns/config/config.hpp"
 
 namespace failoverdns::testing {
 

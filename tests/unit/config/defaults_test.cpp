@@ -30,9 +30,9 @@ TEST_CASE("an empty config file gives Consul's defaults and ours") {
   CHECK(c.alt_domain.empty());
   CHECK(c.node_name == this_host());
   CHECK(c.advertise_addr == "127.0.0.1");
-  CHECK(c.dns_addresses == std::vector<std::string>{"127.0.0.1"});
-  CHECK(c.dns_port == 8600);
-  CHECK(c.dns_workers == 0);
+  CHECK(c.listeners.addresses == std::vector<std::string>{"127.0.0.1"});
+  CHECK(c.listeners.port == 8600);
+  CHECK(c.listeners.workers == 0);
   CHECK(c.recursors.empty());
   CHECK(c.services.empty());
   CHECK(c.failover.empty());
@@ -53,9 +53,9 @@ TEST_CASE("an empty config file gives Consul's defaults and ours") {
   CHECK(d.recursor_timeout == 2s);
   CHECK_FALSE(d.disable_compression);
   CHECK(d.edns_buffer_size == 1232);
-  CHECK(d.tcp_idle_timeout == 10s);
-  CHECK(d.tcp_max_connections == 1024);
-  CHECK(d.tcp_max_connections_per_client == 256);
+  CHECK(c.listeners.tcp_idle_timeout == 10s);
+  CHECK(c.listeners.tcp_max_connections == 1024);
+  CHECK(c.listeners.tcp_max_connections_per_client == 256);
 }
 
 TEST_CASE("no sources at all is a valid, default config") {
@@ -89,9 +89,9 @@ TEST_CASE("every top-level and dns_config key is read") {
   CHECK(c.alt_domain == "alt.example");
   CHECK(c.node_name == "box.example.com");
   CHECK(c.advertise_addr == "10.0.0.5");
-  CHECK(c.dns_addresses == std::vector<std::string>{"127.0.0.1", "::1"});
-  CHECK(c.dns_port == 5353);
-  CHECK(c.dns_workers == 4);
+  CHECK(c.listeners.addresses == std::vector<std::string>{"127.0.0.1", "::1"});
+  CHECK(c.listeners.port == 5353);
+  CHECK(c.listeners.workers == 4);
   CHECK(c.recursors == std::vector<std::string>{"9.9.9.9", "1.1.1.1:5353", "[2001:db8::1]:53", "2001:db8::2", "8.8.8.8"});
   const DnsSettings& d = c.dns;
   CHECK(d.node_ttl == 30s);
@@ -107,9 +107,9 @@ TEST_CASE("every top-level and dns_config key is read") {
   CHECK(d.recursor_timeout == 500ms);
   CHECK(d.disable_compression);
   CHECK(d.edns_buffer_size == 4096);
-  CHECK(d.tcp_idle_timeout == 90s);
-  CHECK(d.tcp_max_connections == 7);
-  CHECK(d.tcp_max_connections_per_client == 3);
+  CHECK(c.listeners.tcp_idle_timeout == 90s);
+  CHECK(c.listeners.tcp_max_connections == 7);
+  CHECK(c.listeners.tcp_max_connections_per_client == 3);
 }
 
 TEST_CASE("tcp_max_connections_per_client follows tcp_max_connections unless set") {
@@ -125,15 +125,15 @@ TEST_CASE("tcp_max_connections_per_client follows tcp_max_connections unless set
     CAPTURE(c.json);
     const auto loaded = load_text(c.json);
     REQUIRE(loaded.config);
-    CHECK(loaded.config->dns.tcp_max_connections_per_client == c.per_client);
+    CHECK(loaded.config->listeners.tcp_max_connections_per_client == c.per_client);
   }
 }
 
 TEST_CASE("addresses.dns takes a JSON list as well as Consul's space-separated string") {
   const auto loaded = load_text(R"({"addresses": {"dns": ["127.0.0.2", "::1"]}, "ports": {"dns": -1}})");
   REQUIRE(loaded.config);
-  CHECK(loaded.config->dns_addresses == std::vector<std::string>{"127.0.0.2", "::1"});
-  CHECK(loaded.config->dns_port == -1);
+  CHECK(loaded.config->listeners.addresses == std::vector<std::string>{"127.0.0.2", "::1"});
+  CHECK(loaded.config->listeners.port == -1);
 }
 
 TEST_CASE("Consul fallbacks: bind_addr for advertise_addr, client_addr for addresses.dns") {
@@ -142,14 +142,14 @@ TEST_CASE("Consul fallbacks: bind_addr for advertise_addr, client_addr for addre
     REQUIRE(loaded.config);
     CHECK(loaded.diagnostics.warnings.empty());
     CHECK(loaded.config->advertise_addr == "10.1.2.3");
-    CHECK(loaded.config->dns_addresses == std::vector<std::string>{"127.0.0.5", "::1"});
+    CHECK(loaded.config->listeners.addresses == std::vector<std::string>{"127.0.0.5", "::1"});
   }
   SUBCASE("the specific key wins") {
     const auto loaded = load_text(
         R"({"bind_addr": "10.1.2.3", "advertise_addr": "10.9.9.9", "client_addr": "0.0.0.0", "addresses": {"dns": "127.0.0.7"}})");
     REQUIRE(loaded.config);
     CHECK(loaded.config->advertise_addr == "10.9.9.9");
-    CHECK(loaded.config->dns_addresses == std::vector<std::string>{"127.0.0.7"});
+    CHECK(loaded.config->listeners.addresses == std::vector<std::string>{"127.0.0.7"});
   }
   SUBCASE("a wildcard bind_addr says nothing about the address to advertise") {
     const auto loaded = load_text(R"({"bind_addr": "0.0.0.0"})");
@@ -159,7 +159,7 @@ TEST_CASE("Consul fallbacks: bind_addr for advertise_addr, client_addr for addre
   SUBCASE("a client_addr template is not used, with a warning") {
     const auto loaded = load_text(R"({"client_addr": "{{ GetPrivateIP }}"})");
     REQUIRE(loaded.config);
-    CHECK(loaded.config->dns_addresses == std::vector<std::string>{"127.0.0.1"});
+    CHECK(loaded.config->listeners.addresses == std::vector<std::string>{"127.0.0.1"});
     REQUIRE(loaded.diagnostics.warnings.size() == 1);
     CHECK(loaded.diagnostics.warnings[0] ==
           loaded.file + ": client_addr: \"{{ GetPrivateIP }}\" is not a list of IP addresses; not used as the DNS listen address");

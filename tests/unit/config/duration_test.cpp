@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "failoverdns/duration.hpp"
+#include "failoverdns/config/duration.hpp"
 
 using namespace failoverdns;
 using namespace std::chrono_literals;

@@ -220,6 +220,8 @@ TEST_CASE("real Consul keys we do not use are warnings, not errors") {
       loaded.file + ": service.enable_tag_override" + ignored,
       loaded.file + ": service.check.deregister_critical_service_after" + ignored,
       loaded.file + ": service.check.notes" + ignored,
+      loaded.file + ": service.check: this script check will not run: set enable_script_checks (or "
+                    "enable_local_script_checks) to true, as Consul requires; until then it does not affect DNS",
   };
   CHECK(loaded.diagnostics.warnings == want);
 }

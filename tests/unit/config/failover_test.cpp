@@ -120,7 +120,7 @@ TEST_CASE("failover errors name the file and the JSON path") {
 TEST_CASE("failover service names match case-insensitively, as DNS does") {
   const auto loaded = load_text(with_failover(R"({"MySQL": {}})"));
   REQUIRE(loaded.config);
-  CHECK(loaded.config->failover.at(0).service == "MySQL");
+  CHECK(loaded.config->failover.at(0).service == "mysql");  // stored lower-case, like the service names
 }
 
 TEST_CASE("password files: read, trailing newline stripped, relative to the config file") {

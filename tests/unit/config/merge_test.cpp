@@ -58,7 +58,7 @@ TEST_CASE("sources are read in the order given; recursors append like Consul's l
   dir.write("conf.d/x.json", R"({"ports": {"dns": 5353}, "recursors": ["8.8.8.8"]})");
   const auto loaded = load_sources({file_source(first), dir_source(dir.path() / "conf.d")});
   REQUIRE(loaded.config);
-  CHECK(loaded.config->dns_port == 5353);
+  CHECK(loaded.config->listeners.port == 5353);
   CHECK(loaded.config->recursors == std::vector<std::string>{"1.1.1.1", "8.8.8.8", "9.9.9.9"});
 }
 

@@ -24,3 +24,31 @@ TEST_CASE("script checks run only when Consul's keys allow them") {
   auto bad = load_text(R"({"enable_script_checks": "yes"})");
   CHECK_FALSE(bad.config);
 }
+
+TEST_CASE("a script check that will not run is a config warning naming it, so --check-config says so") {
+  const std::string services = R"("services": [
+      {"id": "web1", "name": "web", "address": "127.0.0.21", "port": 80,
+       "checks": [{"args": ["/bin/true"], "interval": "1s"}, {"tcp": "127.0.0.21:80", "interval": "1s"}]},
+      {"id": "db1", "name": "mysql", "address": "127.0.0.11", "port": 3306,
+       "checks": [{"args": ["/bin/true"], "interval": "1s"}]}])";
+  auto script_warnings = [](const Loaded& loaded) {
+    int n = 0;
+    for (const auto& w : loaded.diagnostics.warnings)
+      if (w.find("this script check will not run") != std::string::npos) ++n;
+    return n;
+  };
+  auto off = load_text("{" + services + "}");
+  REQUIRE(off.config);
+  REQUIRE(script_warnings(off) == 2);
+  bool named = false;
+  for (const auto& w : off.diagnostics.warnings)
+    named |= w.find("services[0].checks[0]: this script check will not run: set enable_script_checks") != std::string::npos;
+  CHECK(named);
+  auto on = load_text(R"({"enable_script_checks": true, )" + services + "}");
+  REQUIRE(on.config);
+  CHECK(script_warnings(on) == 0);
+  // Under failover the controller, not the check, decides health: no warning.
+  auto failover = load_text(R"({)" + services + R"(, "failover": {"mysql": {"password": "x"}}})");
+  REQUIRE(failover.config);
+  CHECK(script_warnings(failover) == 1);
+}

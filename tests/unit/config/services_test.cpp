@@ -10,7 +10,9 @@ TEST_CASE("the seed's Consul service file loads as it is") {
   const std::filesystem::path seed = std::filesystem::path(FAILOVERDNS_SOURCE_DIR) / "conf" / "consul-seed.json";
   const auto loaded = load_sources({{ConfigSource::Kind::file, seed}});
   REQUIRE(loaded.diagnostics.errors.empty());
-  CHECK(loaded.diagnostics.warnings.empty());
+  // Only that its script checks will not run (Consul's default too).
+  REQUIRE(loaded.diagnostics.warnings.size() == 2);
+  for (const auto& w : loaded.diagnostics.warnings) CHECK(w.find("this script check will not run") != std::string::npos);
   REQUIRE(loaded.config);
   const auto& services = loaded.config->services;
   REQUIRE(services.size() == 2);
@@ -45,7 +47,7 @@ TEST_CASE("service definition defaults") {
   const auto& s = loaded.config->services[0];
   CHECK(s.id == "web");
   CHECK(s.node == "web");
-  CHECK(s.address.empty());  // the catalog uses advertise_addr
+  CHECK(s.address == loaded.config->advertise_addr);
   CHECK(s.port == 0);
   CHECK(s.tags.empty());
   CHECK(s.meta.empty());
@@ -65,7 +67,7 @@ TEST_CASE("every service key is read") {
   const auto& s = loaded.config->services.at(0);
   CHECK(s.id == "web-1");
   CHECK(s.name == "web");
-  CHECK(s.tags == std::vector<std::string>{"v1", "Blue"});
+  CHECK(s.tags == std::vector<std::string>{"v1", "blue"});  // DNS names are lower-case
   CHECK(s.address == "2001:db8::5");
   CHECK(s.port == 8080);
   CHECK(s.meta == std::map<std::string, std::string>{{"version", "1.2"}});
@@ -75,9 +77,32 @@ TEST_CASE("every service key is read") {
 }
 
 TEST_CASE("an empty address means the agent's address") {
-  const auto loaded = load_text(R"({"service": {"name": "web", "address": ""}})");
+  const auto loaded = load_text(R"({"advertise_addr": "10.0.0.9", "service": {"name": "web", "address": ""}})");
   REQUIRE(loaded.config);
-  CHECK(loaded.config->services.at(0).address.empty());
+  CHECK(loaded.config->services.at(0).address == "10.0.0.9");
+}
+
+TEST_CASE("names that go into DNS are lower-case after loading, ids keep their spelling") {
+  const auto loaded = load_text(R"({
+    "datacenter": "DC1", "domain": "Consul", "alt_domain": "Example.ORG",
+    "services": [
+      {"id": "MySQLNode1", "name": "MySQL", "address": "172.25.0.11", "port": 3306, "tags": ["Master", "v1"]},
+      {"id": "web2", "name": "web", "address": "::1", "node": "Host7"}],
+    "failover": {"MYSQL": {"password": "x"}}})");
+  REQUIRE(loaded.diagnostics.errors.empty());
+  REQUIRE(loaded.config);
+  const auto& c = *loaded.config;
+  CHECK(c.datacenter == "dc1");
+  CHECK(c.domain == "consul");
+  CHECK(c.alt_domain == "example.org");
+  CHECK(c.services.at(0).id == "MySQLNode1");  // DNS never matches on ids
+  CHECK(c.services.at(0).name == "mysql");
+  CHECK(c.services.at(0).node == "mysqlnode1");  // the node defaults to the id
+  CHECK(c.services.at(0).tags == std::vector<std::string>{"master", "v1"});
+  CHECK(c.services.at(1).node == "host7");
+  REQUIRE(c.failover.size() == 1);
+  CHECK(c.failover[0].service == "mysql");
+  CHECK(c.failover_for("mysql") == &c.failover[0]);
 }
 
 TEST_CASE("a service id that is not a DNS label gives a usable node name and a warning") {
@@ -135,9 +160,13 @@ TEST_CASE("check kinds, their default timeouts and Consul's check ids") {
   CHECK(checks[4].success_before_passing == 0);
   CHECK(checks[4].failures_before_critical == 0);
 
-  REQUIRE(loaded.diagnostics.warnings.size() == 1);
+  // The http check, and the two script checks that will not run without
+  // enable_script_checks.
+  REQUIRE(loaded.diagnostics.warnings.size() == 3);
   CHECK(loaded.diagnostics.warnings[0] ==
         loaded.file + ": service.checks[4]: \"http\" checks are not supported, check ignored");
+  for (std::size_t i : {1u, 2u})
+    CHECK(loaded.diagnostics.warnings[i].find("this script check will not run") != std::string::npos);
 }
 
 TEST_CASE("\"mariadb\": false is no check kind at all") {

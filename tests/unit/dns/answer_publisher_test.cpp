@@ -1,4 +1,4 @@
-#include "failoverdns/answer_publisher.hpp"
+#include "failoverdns/dns/answer_publisher.hpp"
 
 #include <doctest/doctest.h>
 

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "failoverdns/answer_table.hpp"
-#include "failoverdns/catalog.hpp"
+#include "failoverdns/dns/answer_table.hpp"
+#include "failoverdns/catalog/catalog.hpp"
 
 namespace dnstest {
 

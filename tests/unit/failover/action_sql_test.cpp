@@ -19,9 +19,34 @@ TEST_CASE("sql_quote escapes what could end or bend a string literal") {
 
 TEST_CASE("relay-log wait uses the GTID when there is one, else the binlog position") {
   WaitRelayLog gtid{"node2", "", "0-1-42", "", 0, std::chrono::seconds(30)};
-  CHECK(wait_relay_log_sql(gtid) == "SELECT MASTER_GTID_WAIT('0-1-42', 30.000)");
+  CHECK(wait_relay_log_sql(gtid) ==
+        std::vector<std::string>{"START SLAVE SQL_THREAD", "SELECT MASTER_GTID_WAIT('0-1-42', 30.000)"});
   WaitRelayLog pos{"node2", "east", "", "mysql-bin.000003", 1234, std::chrono::milliseconds(1500)};
-  CHECK(wait_relay_log_sql(pos) == "SELECT MASTER_POS_WAIT('mysql-bin.000003', 1234, 1.500, 'east')");
+  CHECK(wait_relay_log_sql(pos) == std::vector<std::string>{"START SLAVE 'east' SQL_THREAD",
+                                                            "SELECT MASTER_POS_WAIT('mysql-bin.000003', 1234, 1.500, 'east')"});
+}
+
+TEST_CASE("the relay-log wait's answer: 0 applied, -1 timed out, anything else an error") {
+  auto answer = [](std::optional<std::string> v) { return QueryResult{{"w"}, {{std::move(v)}}}; };
+  CHECK(relay_log_applied(answer("0")).has_value());
+  CHECK(relay_log_applied(answer("-1")).error().message == "the relay log was not applied before relay_log_wait");
+  CHECK(relay_log_applied(answer(std::nullopt)).error().message == "the relay-log wait returned NULL");
+  CHECK(relay_log_applied(answer("1")).error().message == "the relay-log wait returned 1");
+  CHECK_FALSE(relay_log_applied(QueryResult{}).has_value());  // no row at all
+}
+
+TEST_CASE("promotion coordinates come from SHOW MASTER STATUS and @@gtid_binlog_pos") {
+  QueryResult status{{"File", "Position", "Binlog_Do_DB"}, {{"mysql-bin.000002", "342", ""}}};
+  QueryResult gtid{{"@@gtid_binlog_pos"}, {{"0-2-17"}}};
+  auto c = promotion_coordinates(status, gtid);
+  CHECK(c.binlog_file == "mysql-bin.000002");
+  CHECK(c.binlog_pos == 342);
+  CHECK(c.gtid_binlog_pos == "0-2-17");
+  // A server without binary logging shows no row: empty, not a crash.
+  auto none = promotion_coordinates(QueryResult{}, QueryResult{});
+  CHECK(none.binlog_file.empty());
+  CHECK(none.binlog_pos == 0);
+  CHECK(none.gtid_binlog_pos.empty());
 }
 
 TEST_CASE("redirect and rejoin point replication at the primary, by GTID") {

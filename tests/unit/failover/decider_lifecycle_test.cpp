@@ -338,15 +338,6 @@ TEST_CASE("an action with no result in time counts as failed; unknown results ar
   CHECK(sim.event("unknown_action_result").field("action_id") == "987654");
 }
 
-TEST_CASE("events format as one key=value line") {
-  LogEvent e{LogLevel::warn,
-             "failover_vetoed",
-             {{"service", "mysql"}, {"reason", "a b"}, {"q", "say \"hi\""}, {"empty", ""}, {"nl", "x\ny"}}};
-  CHECK(format(e) == R"(event=failover_vetoed service=mysql reason="a b" q="say \"hi\"" empty="" nl="x\ny")");
-  CHECK(e.field("q") == "say \"hi\"");
-  CHECK(e.field("absent").empty());
-}
-
 TEST_CASE("untrusted positions never crash the decider") {
   auto sim = healthy_cluster();
   crash_primary(sim, {.gtid = "garbage-x"}, {.gtid = "0-1-5,0-1-6"});
@@ -354,28 +345,4 @@ TEST_CASE("untrusted positions never crash the decider") {
   const auto& e = sim.event("no_candidate");
   CHECK(e.field("why").find("db2: unreadable position") != std::string::npos);
   CHECK(e.field("why").find("db3: unreadable position") != std::string::npos);
-}
-
-TEST_CASE("failover_members lists the service's instances in configuration order") {
-  Config config;
-  config.advertise_addr = "127.0.0.9";
-  auto svc = [](std::string id, std::string name, std::string address, std::uint16_t port) {
-    ServiceDefinition s;
-    s.id = std::move(id);
-    s.name = std::move(name);
-    s.address = std::move(address);
-    s.port = port;
-    return s;
-  };
-  config.services = {svc("n1", "mysql", "127.0.0.11", 3306), svc("web", "web", "127.0.0.20", 80),
-                     svc("n2", "MySQL", "", 3307)};
-  FailoverSettings settings;
-  settings.service = "mysql";
-  auto members = failover_members(config, settings);
-  REQUIRE(members.size() == 2);
-  CHECK(members[0].id == "n1");
-  CHECK(members[0].host == "127.0.0.11");
-  CHECK(members[1].id == "n2");
-  CHECK(members[1].host == "127.0.0.9");
-  CHECK(members[1].port == 3307);
 }

@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "failoverdns/failover_decider.hpp"
+#include "failoverdns/failover/failover_decider.hpp"
 
 namespace failoverdns::testing {
 

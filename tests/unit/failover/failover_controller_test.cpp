@@ -19,10 +19,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "failoverdns/catalog.hpp"
-#include "failoverdns/failover_controller.hpp"
-#include "failoverdns/failover_io.hpp"
-#include "failoverdns/live_catalog.hpp"
+#include "failoverdns/catalog/catalog.hpp"
+#include "failoverdns/failover/failover_controller.hpp"
+#include "failoverdns/failover/failover_io.hpp"
+#include "failoverdns/catalog/live_catalog.hpp"
 #include "unit/control_plane_support.hpp"
 
 using namespace failoverdns;

@@ -1,4 +1,4 @@
-#include "failoverdns/state_store.hpp"
+#include "failoverdns/failover/state_store.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>

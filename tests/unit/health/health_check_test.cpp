@@ -1,4 +1,4 @@
-#include <utility>
+#include "failoverdns/support/asio.hpp"  // first: Boost 1.74 (see there)
 
 #include <doctest/doctest.h>
 
@@ -13,7 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include "failoverdns/health_check.hpp"
+#include "failoverdns/health/health_check.hpp"
 
 using namespace failoverdns;
 namespace asio = boost::asio;

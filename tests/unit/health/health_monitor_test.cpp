@@ -16,9 +16,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "failoverdns/catalog.hpp"
-#include "failoverdns/health_monitor.hpp"
-#include "failoverdns/live_catalog.hpp"
+#include "failoverdns/catalog/catalog.hpp"
+#include "failoverdns/health/health_monitor.hpp"
+#include "failoverdns/catalog/live_catalog.hpp"
 #include "unit/control_plane_support.hpp"
 
 using namespace failoverdns;

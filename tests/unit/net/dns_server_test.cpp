@@ -1,7 +1,7 @@
 // DnsServer against real sockets on loopback: what the system tests cannot
 // reach with dig (idle timeout, connection limit, bursts, byte-by-byte TCP,
 // bind errors). The answers themselves are the dns module's tests.
-#include "failoverdns/dns_server.hpp"
+#include "failoverdns/net/dns_server.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -29,8 +29,8 @@
 #include <utility>
 #include <vector>
 
-#include "failoverdns/answer_table.hpp"
-#include "failoverdns/catalog.hpp"
+#include "failoverdns/dns/answer_table.hpp"
+#include "failoverdns/catalog/catalog.hpp"
 
 using namespace failoverdns;
 using namespace std::chrono_literals;
@@ -214,7 +214,7 @@ class TcpClient {
 };
 
 struct Server {
-  explicit Server(DnsServerOptions options,
+  explicit Server(ListenerSettings options,
                   const std::vector<std::pair<std::string, std::string>>& instances = {{"web1", "127.0.0.21"}})
       : answers(AnswerTable::compile(catalog_with(instances), 1)) {
     options.port = 0;
@@ -245,8 +245,8 @@ void served_again(int port, std::uint16_t id, const std::string& from = "") {
   }
 }
 
-DnsServerOptions options(std::vector<std::string> addresses = {"127.0.0.1"}, int workers = 2) {
-  DnsServerOptions o;
+ListenerSettings options(std::vector<std::string> addresses = {"127.0.0.1"}, int workers = 2) {
+  ListenerSettings o;
   o.addresses = std::move(addresses);
   o.workers = workers;
   return o;

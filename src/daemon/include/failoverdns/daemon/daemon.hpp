@@ -1,0 +1,45 @@
+// The running daemon: the control plane's io_context and everything on it
+// (configuration, the live catalog, health checks, failover), plus the DNS
+// server whose answers it publishes. Start-up order follows Knot's: bind
+// sockets, then start work; any failure before serving is an exit code.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "failoverdns/dns/answer_publisher.hpp"
+#include "failoverdns/config/config.hpp"
+#include "failoverdns/net/dns_server.hpp"
+#include "failoverdns/catalog/live_catalog.hpp"
+
+namespace failoverdns {
+
+class Daemon {
+ public:
+  Daemon(Config config, std::vector<ConfigSource> sources);
+  ~Daemon();
+
+  // Serves until SIGINT/SIGTERM; returns the process exit code.
+  int run();
+
+ private:
+  void publish(const Catalog& catalog);
+  void reload();
+  bool start_checks();  // false: logged, the daemon must not start
+  void stop_checks();
+
+  boost::asio::io_context io_{1};
+  Config config_;
+  std::vector<ConfigSource> sources_;
+  std::uint32_t serial_ = 0;
+  std::unique_ptr<AnswerPublisher> answers_;
+  std::unique_ptr<LiveCatalog> live_;
+  std::unique_ptr<DnsServer> dns_;
+  struct Checks;  // health checks and failover controllers
+  std::unique_ptr<Checks> checks_;
+};
+
+}  // namespace failoverdns

@@ -1,0 +1,60 @@
+// Runs failover for one service: probes every instance on the schedule the
+// decider asks for, feeds observations and action results to the pure
+// FailoverDecider, has its actions carried out (SQL with deadlines, the
+// state file), logs its events, and writes roles and health into the
+// LiveCatalog. All I/O goes through a FailoverIo (MariaDB unless a test
+// gives a fake). All on the control-plane io_context; nothing here blocks
+// on the network.
+#pragma once
+
+#include "failoverdns/support/asio.hpp"  // first: Boost 1.74 (see there)
+
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "failoverdns/config/config.hpp"
+#include "failoverdns/failover/failover_decider.hpp"
+#include "failoverdns/failover/failover_io.hpp"
+#include "failoverdns/catalog/live_catalog.hpp"
+
+namespace failoverdns {
+
+class FailoverController {
+ public:
+  // Reads the state file; an unreadable or corrupt one is an error (the
+  // message says what to do) rather than a guess about who is primary.
+  // Without `failover_io` it talks to MariaDB and saves to the state file;
+  // unit tests pass a fake (loading stays here: it happens once, at start).
+  static Result<std::shared_ptr<FailoverController>> create(boost::asio::io_context& io, FailoverSettings settings,
+                                                            std::vector<FailoverMember> members, LiveCatalog& catalog);
+  static Result<std::shared_ptr<FailoverController>> create(boost::asio::io_context& io, FailoverSettings settings,
+                                                            std::vector<FailoverMember> members, LiveCatalog& catalog,
+                                                            std::shared_ptr<FailoverIo> failover_io);
+  // Takes over from `previous` (stopped by the caller afterwards) without
+  // reading the state file: what it observed and decided carries on, so a
+  // reload never forgets failure counts or publishes before observing.
+  static std::shared_ptr<FailoverController> take_over(boost::asio::io_context& io, FailoverSettings settings,
+                                                       std::vector<FailoverMember> members, LiveCatalog& catalog,
+                                                       const FailoverController& previous);
+  static std::shared_ptr<FailoverController> take_over(boost::asio::io_context& io, FailoverSettings settings,
+                                                       std::vector<FailoverMember> members, LiveCatalog& catalog,
+                                                       const FailoverController& previous,
+                                                       std::shared_ptr<FailoverIo> failover_io);
+
+  void start();  // once; again is a no-op
+  void stop();   // probes and actions in flight end by their deadlines
+
+  const FailoverSettings& settings() const;
+  const std::vector<FailoverMember>& members() const;
+
+  struct Impl;
+  explicit FailoverController(std::unique_ptr<Impl> impl);
+  ~FailoverController();
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace failoverdns

@@ -352,15 +352,23 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
   check_unique_ids(config.services, diagnostics);
   normalise(config);
   if (failover) config.failover = conf::read_failover(*failover, r, config.services);
-  // Said here rather than when checks start, so --check-config says it too.
+  // Checks that will not run are said here rather than when checks start,
+  // so --check-config says it too.
   for (const auto& s : config.services) {
-    if (config.enable_script_checks || config.failover_for(s.name)) continue;
     for (const auto& c : s.checks) {
-      if (c.kind != CheckKind::script) continue;
-      diagnostics.warnings.push_back(fmt::format(
-          "{}: this script check will not run: set enable_script_checks (or enable_local_script_checks) to true, "
-          "as Consul requires; until then it does not affect DNS",
-          c.path));
+      if (config.failover_for(s.name)) {
+        // The seed's script promotes replicas by itself: running it next to
+        // our failover would be two cooks, and split brain.
+        diagnostics.warnings.push_back(fmt::format(
+            "{}: this check will not run: service \"{}\" is under failover, failoverdns probes its instances and "
+            "decides their roles itself",
+            c.path, s.name));
+      } else if (c.kind == CheckKind::script && !config.enable_script_checks) {
+        diagnostics.warnings.push_back(fmt::format(
+            "{}: this script check will not run: set enable_script_checks (or enable_local_script_checks) to "
+            "true, as Consul requires; until then it does not affect DNS",
+            c.path));
+      }
     }
   }
 

@@ -23,17 +23,6 @@ CheckSet::CheckSet(boost::asio::io_context& io, const Config& config, LiveCatalo
   std::vector<std::size_t> kept;  // slots of controllers carried over unchanged
   for (const auto& settings : config.failover) {
     auto members = failover_members(config, settings);
-    for (const auto& s : config.services) {
-      bool scripted = false;
-      for (const auto& c : s.checks) scripted |= c.kind == CheckKind::script;
-      // The seed's script promotes replicas by itself: running it next to
-      // our failover would be two cooks, and split brain.
-      if (scripted && config.failover_for(s.name) == &settings)
-        spdlog::warn(
-            "event=script_checks_not_run service={} instance={} reason=\"the service is under failover; "
-            "failoverdns probes it and decides roles itself\"",
-            settings.service, s.id);
-    }
     FailoverController* running = nullptr;
     if (previous) {
       for (auto& c : previous->impl_->failover)

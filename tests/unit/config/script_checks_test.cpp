@@ -47,8 +47,15 @@ TEST_CASE("a script check that will not run is a config warning naming it, so --
   auto on = load_text(R"({"enable_script_checks": true, )" + services + "}");
   REQUIRE(on.config);
   CHECK(script_warnings(on) == 0);
-  // Under failover the controller, not the check, decides health: no warning.
+  // Under failover no check of the service runs, of any kind: the
+  // controller decides; said once per check.
   auto failover = load_text(R"({)" + services + R"(, "failover": {"mysql": {"password": "x"}}})");
   REQUIRE(failover.config);
-  CHECK(script_warnings(failover) == 1);
+  CHECK(script_warnings(failover) == 1);  // web's
+  int under_failover = 0;
+  for (const auto& w : failover.diagnostics.warnings)
+    if (w.find("services[1].checks[0]: this check will not run: service \"mysql\" is under failover") !=
+        std::string::npos)
+      ++under_failover;
+  CHECK(under_failover == 1);
 }

@@ -139,7 +139,7 @@ asio::awaitable<void> TcpListener::accept_loop() {
 
 asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
   AnswerPublisher::Reader reader(answers_);
-  std::uint32_t rotation = 0;
+  std::uint32_t queries = 0;
   const char* reason = "closed_by_client";
   boost::system::error_code ec;
   // Sends what `out` gathered. The idle deadline also holds for a client
@@ -173,7 +173,8 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
       }
       if (c->in_length - pos < 2 + length) break;  // the rest comes with the next read
       QueryOutcome outcome = answer_query(reader.table(), std::span<const std::uint8_t>(c->in.data() + pos + 2, length),
-                                          std::span(c->response).subspan(2), Transport::tcp, rotation++);
+                                          std::span(c->response).subspan(2), Transport::tcp, rotation_++);
+      ++queries;
       pos += 2 + length;
       if (outcome.action != QueryOutcome::Action::reply) {
         reason = "not_a_query";
@@ -203,7 +204,7 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
   }
   if (c->timed_out) reason = "idle_timeout";
   if (spdlog::should_log(spdlog::level::debug))
-    spdlog::debug("event=tcp_closed peer={} reason={} queries={}", to_string(c->peer), reason, rotation);
+    spdlog::debug("event=tcp_closed peer={} reason={} queries={}", to_string(c->peer), reason, queries);
   c->close();
   --connections_;
   if (auto client = connections_per_client_.find(c->peer.address()); --client->second == 0)

@@ -63,6 +63,9 @@ class TcpListener {
   // One entry per address with a connection open: at most max_connections.
   std::map<boost::asio::ip::address, int> connections_per_client_;
   RefusalLog over_limit_, over_client_limit_;
+  // Which rotation the next answer gets, shared by every connection (one
+  // query per connection is the common case): this io_context's thread only.
+  std::uint32_t rotation_ = 0;
 };
 
 }  // namespace failoverdns::net

@@ -80,6 +80,20 @@ std::uint16_t id_of(const Bytes& m) { return static_cast<std::uint16_t>((m.at(0)
 int rcode_of(const Bytes& m) { return m.at(3) & 0x0F; }
 int answer_count(const Bytes& m) { return (m.at(6) << 8) | m.at(7); }
 // The address of a one-record A answer without EDNS: its last four bytes.
+// The address of the first A record of a response (the answer order is
+// the rotation).
+std::string first_a(const Bytes& m) {
+  REQUIRE(answer_count(m) >= 1);
+  std::size_t p = 12;
+  while (m.at(p) != 0) p += 1 + m[p];  // the question's name
+  p += 1 + 4;                          // its terminator, type and class
+  p += (m.at(p) & 0xC0) == 0xC0 ? 2 : 0;  // the owner: a pointer to the question
+  p += 10;                                // type, class, TTL, length
+  char text[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, m.data() + p, text, sizeof text);
+  return text;
+}
+
 std::string single_a(const Bytes& m) {
   REQUIRE(answer_count(m) == 1);
   char text[INET_ADDRSTRLEN];
@@ -327,6 +341,16 @@ TEST_CASE("a published table is what the next query sees, over UDP and an open T
   // Two workers: the next UDP query may land on either, both must see it.
   for (int i = 0; i < 4; ++i) CHECK(single_a(UdpClient("127.0.0.1", s.port).ask(query(9))) == "127.0.0.99");
   CHECK(single_a(t.ask(query(10))) == "127.0.0.99");
+}
+
+TEST_CASE("TCP: the rotation moves from query to query, also for one query per connection") {
+  // Most TCP clients (a resolver retrying after TC) send one query per
+  // connection: a rotation kept per connection gave every one of them the
+  // same first address.
+  Server s(options(), {{"web1", "127.0.0.21"}, {"web2", "127.0.0.22"}, {"web3", "127.0.0.23"}});
+  std::set<std::string> firsts;
+  for (std::uint16_t i = 0; i < 6; ++i) firsts.insert(first_a(TcpClient("127.0.0.1", s.port).ask(query(30 + i))));
+  CHECK(firsts == std::set<std::string>{"127.0.0.21", "127.0.0.22", "127.0.0.23"});
 }
 
 TEST_CASE("TCP: pipelined queries in one segment are all answered, in order") {

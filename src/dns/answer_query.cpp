@@ -181,7 +181,7 @@ class Responder {
       const Answer& a = impl_.answers[entry->answers[static_cast<std::size_t>(slot_of(question_.qtype))]];
       bool limited = transport_ == Transport::udp && !edns_.present;
       std::uint32_t first = limited ? a.first_limited : a.first_variant;
-      return copy_variant(impl_.variants[first + rotation % a.variant_count]);
+      return copy_variant(impl_.variants[first + rotation % a.variant_count], limited && a.limited_cut);
     }
     int zone = zone_of_question();
     // Not ours: no recursion here (forwarding comes later).
@@ -253,12 +253,13 @@ class Responder {
   }
 
   // Sends the longest prefix of `v` that fits. Additional records go first
-  // and silently; losing answer or authority records sets TC (if enabled).
-  QueryOutcome copy_variant(const Variant& v) noexcept {
+  // and silently; losing answer or authority records sets TC (if enabled),
+  // as does a variant that udp_answer_limit already cut (`cut`), as Consul.
+  QueryOutcome copy_variant(const Variant& v, bool cut) noexcept {
     const std::uint8_t* src = impl_.arena.data() + v.offset;
     std::size_t length = v.length;
     std::uint16_t an = v.an, ns = v.ns, ar = v.ar;
-    bool tc = false;
+    bool tc = cut && impl_.enable_truncate;
     std::size_t room = limit_ - opt_length();
     if (length > room) {
       const std::uint16_t* ends = impl_.record_ends.data() + v.record_ends;

@@ -108,6 +108,7 @@ class TableCompiler {
     for (const auto& order : orders) render(spec, qtype_for(s), order, &answer);
     a.first_limited = a.first_variant;
     if (udp_limited) {
+      a.limited_cut = true;
       a.first_limited = static_cast<std::uint32_t>(impl_.variants.size());
       for (auto order : orders) {
         order.resize(static_cast<std::size_t>(dns.udp_answer_limit));

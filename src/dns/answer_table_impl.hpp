@@ -35,6 +35,7 @@ struct Answer {
   std::uint32_t first_variant = 0;  // rotation variants for TCP and EDNS
   std::uint32_t first_limited = 0;  // the same cut to dns.udp_answer_limit, for plain UDP
   std::uint16_t variant_count = 1;
+  bool limited_cut = false;  // the plain-UDP variants leave answers out: TC (enable_truncate)
 };
 
 struct NameEntry {

@@ -28,7 +28,11 @@ expect "unknown EDNS options (cookie, NSID) are ignored" "$(q +cookie +nsid web.
   "status: NOERROR"
 
 echo "# sizes: 40 instances of big"
-expect "UDP without EDNS: udp_answer_limit (3) records" "$(q +noedns +short big.service.consul | wc -l)" 3
+expect "UDP without EDNS: udp_answer_limit (3) records" "$(q +noedns +ignore +short big.service.consul | wc -l)" 3
+flags=$(q +noedns +ignore big.service.consul | grep -E '^;; flags:')
+[[ $flags == *" tc"* ]] || fail "an answer cut to udp_answer_limit should carry TC, as Consul's does: $flags"
+ok "... with TC set (enable_truncate), as Consul: the client knows there is more"
+expect "dig without +ignore retries over TCP and gets all 40" "$(q +noedns +short big.service.consul | wc -l)" 40
 out=$(q +noedns +ignore big.service.consul SRV)
 [ "$(grep -oE 'MSG SIZE +rcvd: [0-9]+' <<<"$out" | grep -oE '[0-9]+$')" -le 512 ] || fail "an answer without EDNS over 512 bytes: $out"
 ok "UDP without EDNS: at most 512 bytes"

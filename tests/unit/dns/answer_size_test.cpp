@@ -74,15 +74,30 @@ TEST_CASE("udp_answer_limit cuts plain UDP answers only, and rotation still reac
   for (std::uint32_t rotation = 0; rotation < 5; ++rotation) {
     auto r = ask(*table, query("big.service.consul", LDNS_RR_TYPE_A), Transport::udp, rotation);
     CHECK(r.answer().size() == 2);
-    CHECK_FALSE(r.tc());
+    // As Consul with enable_truncate: TC tells the client there is more
+    // (over TCP or with EDNS); without it the client never learns.
+    CHECK(r.tc());
     for (const auto& rr : r.answer()) seen.insert(rr);
     auto srv = ask(*table, query("big.service.consul", LDNS_RR_TYPE_SRV), Transport::udp, rotation);
     CHECK(srv.answer().size() == 2);
     CHECK(srv.additional().size() == 2);  // only the shown targets' addresses
   }
   CHECK(seen.size() == 5);
-  CHECK(ask(*table, query("big.service.consul", LDNS_RR_TYPE_A, 1232)).answer().size() == 5);
-  CHECK(ask(*table, query("big.service.consul", LDNS_RR_TYPE_A), Transport::tcp).answer().size() == 5);
+  auto edns = ask(*table, query("big.service.consul", LDNS_RR_TYPE_A, 1232));
+  CHECK(edns.answer().size() == 5);
+  CHECK_FALSE(edns.tc());
+  auto tcp = ask(*table, query("big.service.consul", LDNS_RR_TYPE_A), Transport::tcp);
+  CHECK(tcp.answer().size() == 5);
+  CHECK_FALSE(tcp.tc());
+  // Within the limit: nothing left out, no TC.
+  auto few = big_catalog(2);
+  few.dns.udp_answer_limit = 2;
+  CHECK_FALSE(ask(*compile(few), query("big.service.consul", LDNS_RR_TYPE_A), Transport::udp).tc());
+  // enable_truncate=false: cut, and no TC (Consul's behaviour too).
+  c.dns.enable_truncate = false;
+  auto quiet = ask(*compile(c), query("big.service.consul", LDNS_RR_TYPE_A), Transport::udp);
+  CHECK(quiet.answer().size() == 2);
+  CHECK_FALSE(quiet.tc());
 }
 
 TEST_CASE("a_record_limit caps address answers on every transport") {

@@ -52,7 +52,17 @@ std::optional<ServiceDefinition> read_service(const ServiceSource& source, Confi
            }},
           {"tags",
            [&](auto& v, auto& p) {
-             if (auto t = r.strings(v, p)) s.tags = std::move(*t);
+             auto t = r.strings(v, p);
+             if (!t) return;
+             for (std::size_t i = 0; i < t->size(); ++i) {
+               if ((*t)[i].find('.') == std::string::npos) continue;
+               r.warning(fmt::format("{}[{}]", p, i),
+                         fmt::format("\"{}\" contains a dot, so no DNS name can look it up "
+                                     "(<tag>.<service>.service takes the tag as one label); the instance is still "
+                                     "served under its other names",
+                                     (*t)[i]));
+             }
+             s.tags = std::move(*t);
            }},
           {"address",
            [&](auto& v, auto& p) {

@@ -105,6 +105,17 @@ TEST_CASE("names that go into DNS are lower-case after loading, ids keep their s
   CHECK(c.failover_for("mysql") == &c.failover[0]);
 }
 
+TEST_CASE("a tag with a dot can never be looked up: a warning names it") {
+  const auto loaded = load_text(R"({"service": {"name": "web", "tags": ["v1", "eu.west", "blue"]}})");
+  REQUIRE(loaded.config);
+  CHECK(loaded.config->services.at(0).tags == std::vector<std::string>{"v1", "eu.west", "blue"});
+  REQUIRE(loaded.diagnostics.warnings.size() == 1);
+  CHECK(loaded.diagnostics.warnings[0] ==
+        loaded.file +
+            ": service.tags[1]: \"eu.west\" contains a dot, so no DNS name can look it up (<tag>.<service>.service "
+            "takes the tag as one label); the instance is still served under its other names");
+}
+
 TEST_CASE("a service id that is not a DNS label gives a usable node name and a warning") {
   const auto loaded = load_text(R"({"service": {"id": "web_1.a", "name": "web"}})");
   REQUIRE(loaded.config);

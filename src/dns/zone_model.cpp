@@ -238,7 +238,6 @@ class ModelBuilder {
                                        const WireName& target_suffix) {
     AnswerSpec spec;
     std::unordered_set<std::string> seen;
-    std::uint32_t node_ttl = ttl_seconds(catalog_.dns.node_ttl);
     for (const Instance* in : list) {
       auto target = join(target_suffix, in->node);
       if (!target) continue;
@@ -250,8 +249,9 @@ class ModelBuilder {
                                 in->port, *target};
       if (!seen.insert(rr_key(item.answer)).second) continue;
       // The target's whole address set, as <node>.node answers it: an RRset
-      // in the additional section must be complete.
-      for (const auto& ip : node_addresses_[in->node]) item.additional.push_back(address_record(*target, ip, node_ttl));
+      // in the additional section must be complete. At the service's TTL,
+      // as Consul's: a client caching the SRV answer keeps both as long.
+      for (const auto& ip : node_addresses_[in->node]) item.additional.push_back(address_record(*target, ip, ttl));
       spec.items.push_back(std::move(item));
     }
     if (spec.items.empty()) return std::nullopt;

@@ -24,6 +24,8 @@ expect "SRV: priority 1, weight, port, node target" "$(section answer web.servic
 expect "SRV additional: the targets' A and AAAA" \
   "$(section additional web.service.consul SRV | tr '|' '\n' | awk '{print $1, $2, $3}' | paste -sd'|' -)" \
   "host2.node.dc1.consul. A 127.0.0.22|web1.node.dc1.consul. A 127.0.0.21|web3.node.dc1.consul. AAAA ::1"
+expect "SRV additional at the service's TTL (web: 30 s), not node_ttl, as Consul" \
+  "$(q +noall +additional web.service.consul SRV | awk '{print $2}' | sort -u | paste -sd' ' -)" 30
 expect "SRV in alt_domain: targets in alt_domain too" "$(q +short v1.web.service.example.org SRV)" \
   "1 3 80 web1.node.dc1.example.org."
 expect "RFC 2782 _svc._tag" "$(q +short _web._v2.service.consul SRV | sort | paste -sd'|' -)" \

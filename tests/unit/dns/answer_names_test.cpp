@@ -38,19 +38,20 @@ TEST_CASE("every name form answers its records") {
        {"web.service.consul. 15 IN A 10.0.0.1", "web.service.consul. 15 IN A 10.0.0.2",
         "web.service.consul. 15 IN AAAA 2001:db8::4"},
        {}},
-      // SRV: weight by health, target under the query's domain, always with the dc.
+      // SRV: weight by health, target under the query's domain, always with the dc;
+      // the targets' addresses in the additional section at the service's TTL, as Consul.
       {"web.service.consul", LDNS_RR_TYPE_SRV, LDNS_RCODE_NOERROR,
        {"web.service.consul. 15 IN SRV 1 10 8080 host1.node.dc1.consul.",
         "web.service.consul. 15 IN SRV 1 2 8080 host2.node.dc1.consul.",
         "web.service.consul. 15 IN SRV 1 1 8081 host4.node.dc1.consul."},
-       {"host1.node.dc1.consul. 7 IN A 10.0.0.1", "host2.node.dc1.consul. 7 IN A 10.0.0.2",
-        "host4.node.dc1.consul. 7 IN AAAA 2001:db8::4"}},
+       {"host1.node.dc1.consul. 15 IN A 10.0.0.1", "host2.node.dc1.consul. 15 IN A 10.0.0.2",
+        "host4.node.dc1.consul. 15 IN AAAA 2001:db8::4"}},
       {"web.service.example.org", LDNS_RR_TYPE_SRV, LDNS_RCODE_NOERROR,
        {"web.service.example.org. 15 IN SRV 1 10 8080 host1.node.dc1.example.org.",
         "web.service.example.org. 15 IN SRV 1 2 8080 host2.node.dc1.example.org.",
         "web.service.example.org. 15 IN SRV 1 1 8081 host4.node.dc1.example.org."},
-       {"host1.node.dc1.example.org. 7 IN A 10.0.0.1", "host2.node.dc1.example.org. 7 IN A 10.0.0.2",
-        "host4.node.dc1.example.org. 7 IN AAAA 2001:db8::4"}},
+       {"host1.node.dc1.example.org. 15 IN A 10.0.0.1", "host2.node.dc1.example.org. 15 IN A 10.0.0.2",
+        "host4.node.dc1.example.org. 15 IN AAAA 2001:db8::4"}},
       // Tags.
       {"v1.web.service.consul", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR,
        {"v1.web.service.consul. 15 IN A 10.0.0.1", "v1.web.service.consul. 15 IN A 10.0.0.2"}, {}},
@@ -61,17 +62,17 @@ TEST_CASE("every name form answers its records") {
       {"v1.web.service.consul", LDNS_RR_TYPE_SRV, LDNS_RCODE_NOERROR,
        {"v1.web.service.consul. 15 IN SRV 1 10 8080 host1.node.dc1.consul.",
         "v1.web.service.consul. 15 IN SRV 1 2 8080 host2.node.dc1.consul."},
-       {"host1.node.dc1.consul. 7 IN A 10.0.0.1", "host2.node.dc1.consul. 7 IN A 10.0.0.2"}},
+       {"host1.node.dc1.consul. 15 IN A 10.0.0.1", "host2.node.dc1.consul. 15 IN A 10.0.0.2"}},
       // RFC 2782.
       {"_web._tcp.service.consul", LDNS_RR_TYPE_SRV, LDNS_RCODE_NOERROR,
        {"_web._tcp.service.consul. 15 IN SRV 1 10 8080 host1.node.dc1.consul.",
         "_web._tcp.service.consul. 15 IN SRV 1 2 8080 host2.node.dc1.consul.",
         "_web._tcp.service.consul. 15 IN SRV 1 1 8081 host4.node.dc1.consul."},
-       {"host1.node.dc1.consul. 7 IN A 10.0.0.1", "host2.node.dc1.consul. 7 IN A 10.0.0.2",
-        "host4.node.dc1.consul. 7 IN AAAA 2001:db8::4"}},
+       {"host1.node.dc1.consul. 15 IN A 10.0.0.1", "host2.node.dc1.consul. 15 IN A 10.0.0.2",
+        "host4.node.dc1.consul. 15 IN AAAA 2001:db8::4"}},
       {"_web._canary.service.dc1.consul", LDNS_RR_TYPE_SRV, LDNS_RCODE_NOERROR,
        {"_web._canary.service.dc1.consul. 15 IN SRV 1 2 8080 host2.node.dc1.consul."},
-       {"host2.node.dc1.consul. 7 IN A 10.0.0.2"}},
+       {"host2.node.dc1.consul. 15 IN A 10.0.0.2"}},
       {"_web._tcp.service.consul", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, {}, {}},
       // Nodes: every instance's address, whatever its health, at node_ttl.
       {"host1.node.consul", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, {"host1.node.consul. 7 IN A 10.0.0.1"}, {}},
@@ -191,7 +192,7 @@ TEST_CASE("without an alt_domain or a usable datacenter only the plain forms exi
   q.name = "web.service.consul";
   CHECK(ask(*table, q).answer().size() == 2);
   q.qtype = LDNS_RR_TYPE_SRV;
-  CHECK(as_set(ask(*table, q).additional()).count("host1.node.consul. 7 IN A 10.0.0.1") == 1);
+  CHECK(as_set(ask(*table, q).additional()).count("host1.node.consul. 15 IN A 10.0.0.1") == 1);
 }
 
 TEST_CASE("a multi-label domain works like a single label") {

@@ -149,7 +149,7 @@ class ModelBuilder {
     auto service_suffix = join(suffix, "service");
     auto node_suffix = join(suffix, "node");
     if (service_suffix && target_suffix) {
-      for (const auto& service : services_) add_service(service, *service_suffix, zone, *target_suffix);
+      for (const auto& service : services_) add_service(service, suffix, *service_suffix, zone, *target_suffix);
     }
     if (node_suffix) {
       std::uint32_t ttl = ttl_seconds(catalog_.dns.node_ttl);
@@ -166,8 +166,10 @@ class ModelBuilder {
     }
   }
 
-  void add_service(const std::string& service, const WireName& service_suffix, std::size_t zone,
-                   const WireName& target_suffix) {
+  // <svc>.service, <tag>.<svc>.service and the RFC 2782 SRV names, which
+  // Consul also answers without the "service" label (_<svc>._tcp.<suffix>).
+  void add_service(const std::string& service, const WireName& suffix, const WireName& service_suffix,
+                   std::size_t zone, const WireName& target_suffix) {
     const auto& dns = catalog_.dns;
     Instances bare;
     std::map<std::string, Instances> tagged;
@@ -203,14 +205,18 @@ class ModelBuilder {
     if (bare.empty() && failover) {
       if (auto name = join(service_suffix, service)) absent_.insert(*name);
     }
+    auto add_rfc2782 = [&](const std::string& second, const Instances& list) {
+      for (const WireName* under : {&service_suffix, &suffix})
+        if (auto name = join(*under, underscored, second)) add_srv_name(*name, zone, list, ttl, target_suffix);
+    };
     if (!bare.empty()) {
       if (auto name = join(service_suffix, service)) add_service_name(*name, zone, bare, ttl, target_suffix);
-      if (auto name = join(service_suffix, underscored, "_tcp")) add_srv_name(*name, zone, bare, ttl, target_suffix);
+      add_rfc2782("_tcp", bare);
     }
     for (const auto& [tag, list] : tagged) {
       if (auto name = join(service_suffix, tag, service)) add_service_name(*name, zone, list, ttl, target_suffix);
       if (tag == "tcp") continue;  // _<svc>._tcp means "no tag filter"
-      if (auto name = join(service_suffix, underscored, "_" + tag)) add_srv_name(*name, zone, list, ttl, target_suffix);
+      add_rfc2782("_" + tag, list);
     }
   }
 

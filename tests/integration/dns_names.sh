@@ -32,6 +32,8 @@ expect "RFC 2782 _svc._tag" "$(q +short _web._v2.service.consul SRV | sort | pas
   "1 1 80 web3.node.dc1.consul.|1 1 8080 host2.node.dc1.consul."
 expect "RFC 2782 _svc._tcp: no tag filter" "$(q +short _web._tcp.service.consul SRV | wc -l)" 3
 expect "RFC 2782 with datacenter" "$(q +short _web._v1.service.dc1.consul SRV)" "1 3 80 web1.node.dc1.consul."
+expect "RFC 2782 without the service label, as Consul" "$(q +short _web._tcp.consul SRV | wc -l)" 3
+expect "... with a tag and the datacenter" "$(q +short _web._v1.dc1.consul SRV)" "1 3 80 web1.node.dc1.consul."
 
 echo "# nodes, addr"
 expect "node name (the instance's node)" "$(short host2.node.consul)" "127.0.0.22"

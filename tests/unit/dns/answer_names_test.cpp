@@ -74,6 +74,17 @@ TEST_CASE("every name form answers its records") {
        {"_web._canary.service.dc1.consul. 15 IN SRV 1 2 8080 host2.node.dc1.consul."},
        {"host2.node.dc1.consul. 15 IN A 10.0.0.2"}},
       {"_web._tcp.service.consul", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, {}, {}},
+      // ... and, as in Consul, without the "service" label.
+      {"_web._tcp.consul", LDNS_RR_TYPE_SRV, LDNS_RCODE_NOERROR,
+       {"_web._tcp.consul. 15 IN SRV 1 10 8080 host1.node.dc1.consul.",
+        "_web._tcp.consul. 15 IN SRV 1 2 8080 host2.node.dc1.consul.",
+        "_web._tcp.consul. 15 IN SRV 1 1 8081 host4.node.dc1.consul."},
+       {"host1.node.dc1.consul. 15 IN A 10.0.0.1", "host2.node.dc1.consul. 15 IN A 10.0.0.2",
+        "host4.node.dc1.consul. 15 IN AAAA 2001:db8::4"}},
+      {"_web._canary.dc1.consul", LDNS_RR_TYPE_SRV, LDNS_RCODE_NOERROR,
+       {"_web._canary.dc1.consul. 15 IN SRV 1 2 8080 host2.node.dc1.consul."},
+       {"host2.node.dc1.consul. 15 IN A 10.0.0.2"}},
+      {"_nosuch._tcp.consul", LDNS_RR_TYPE_SRV, LDNS_RCODE_NXDOMAIN, {}, {}},
       // Nodes: every instance's address, whatever its health, at node_ttl.
       {"host1.node.consul", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, {"host1.node.consul. 7 IN A 10.0.0.1"}, {}},
       {"host3.node.dc1.consul", LDNS_RR_TYPE_A, LDNS_RCODE_NOERROR, {"host3.node.dc1.consul. 7 IN A 10.0.0.3"}, {}},

@@ -1,7 +1,6 @@
 #include "failoverdns/catalog/live_catalog.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <utility>
 
 namespace failoverdns {
 

@@ -99,7 +99,6 @@ struct ListenerSettings {
   static constexpr int default_tcp_max_connections_per_client(int max_connections) {
     return (max_connections + 3) / 4;  // at least 1 for any max_connections >= 1
   }
-  friend bool operator==(const ListenerSettings&, const ListenerSettings&) = default;
 };
 
 // Ours: "failover": {"<service>": {...}}. Roles of that service's instances

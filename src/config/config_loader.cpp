@@ -45,18 +45,34 @@ std::optional<std::string> domain_name(std::string_view text) {
 }
 
 // "ip", "ip:port" or "[ipv6]:port", as Consul's "recursors".
-bool valid_recursor(std::string_view text) {
-  if (conf::is_ip_literal(text)) return true;
+std::optional<ResolverSettings::Upstream> parse_recursor(std::string_view text) {
+  if (conf::is_ip_literal(text)) return ResolverSettings::Upstream{std::string(text), 53};
   const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos) return false;
+  if (colon == std::string_view::npos) return std::nullopt;
   std::string_view host = text.substr(0, colon);
   const std::string_view port = text.substr(colon + 1);
   if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-  else if (host.find(':') != std::string_view::npos) return false;
-  if (!conf::is_ip_literal(host) || port.empty() || port.size() > 5) return false;
-  if (!std::ranges::all_of(port, [](char c) { return c >= '0' && c <= '9'; })) return false;
+  else if (host.find(':') != std::string_view::npos) return std::nullopt;
+  if (!conf::is_ip_literal(host) || port.empty() || port.size() > 5) return std::nullopt;
+  if (!std::ranges::all_of(port, [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
   const int n = std::stoi(std::string(port));
-  return n >= 1 && n <= 65535;
+  if (n < 1 || n > 65535) return std::nullopt;
+  return ResolverSettings::Upstream{std::string(host), static_cast<std::uint16_t>(n)};
+}
+
+// "address/prefix" or a single address, as recursor_acl takes them.
+std::optional<ResolverSettings::Network> parse_network(std::string_view text) {
+  const auto slash = text.find('/');
+  const std::string_view address = text.substr(0, slash);
+  if (!conf::is_ip_literal(address)) return std::nullopt;
+  const int bits = address.find(':') == std::string_view::npos ? 32 : 128;
+  if (slash == std::string_view::npos) return ResolverSettings::Network{std::string(address), bits};
+  const std::string_view prefix = text.substr(slash + 1);
+  if (prefix.empty() || prefix.size() > 3 || !std::ranges::all_of(prefix, [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  const int n = std::stoi(std::string(prefix));
+  if (n > bits) return std::nullopt;
+  return ResolverSettings::Network{std::string(address), n};
 }
 
 std::vector<std::string> split_spaces(std::string_view text) {
@@ -97,9 +113,10 @@ std::optional<std::vector<std::string>> listen_addresses(const json& v, const st
 
 Seconds whole_seconds(Milliseconds d) { return std::chrono::duration_cast<Seconds>(d); }
 
-// dns_config: the answers' part into `dns`, the TCP limits into `listeners`.
+// dns_config: the answers' part into `dns`, the TCP limits into
+// `listeners`, forwarding into `resolver`.
 void read_dns_config(const json& value, const std::string& path, ConfigReader& r, DnsSettings& dns,
-                     ListenerSettings& listeners) {
+                     ListenerSettings& listeners, ResolverSettings& resolver) {
   const auto flag = [&r](bool& out) {
     return [&r, &out](auto& v, auto& p) {
       if (auto b = r.boolean(v, p)) out = *b;
@@ -161,7 +178,36 @@ void read_dns_config(const json& value, const std::string& path, ConfigReader& r
                            {"retry", soa_field(dns.soa.retry)},
                        });
               }},
-             {"recursor_timeout", duration(dns.recursor_timeout)},
+             {"recursor_timeout", duration(resolver.timeout)},
+             {"recursor_strategy",
+              [&](auto& v, auto& p) {
+                auto s = r.string(v, p);
+                if (!s) return;
+                if (*s == "sequential") resolver.strategy = ResolverSettings::Strategy::sequential;
+                else if (*s == "random") resolver.strategy = ResolverSettings::Strategy::random;
+                else r.error(p, fmt::format("expected \"sequential\" or \"random\", got {}", shown(v, p)));
+              }},
+             {"recursor_acl",
+              [&](auto& v, auto& p) {
+                auto list = r.strings(v, p);
+                if (!list) return;
+                resolver.acl.clear();
+                for (std::size_t i = 0; i < list->size(); ++i) {
+                  if (auto n = parse_network((*list)[i])) resolver.acl.push_back(*n);
+                  else
+                    r.error(conf::index_path(p, i),
+                            fmt::format("expected \"IP/prefix\" or \"IP\", got {}", shown(v[i], conf::index_path(p, i))));
+                }
+              }},
+             {"recursor_cache_size",
+              [&](auto& v, auto& p) {
+                if (auto n = r.integer(v, p, 0, 10'000'000, "integer 0-10000000 (0 = no cache)"))
+                  resolver.cache_size = static_cast<int>(*n);
+              }},
+             {"recursor_max_outstanding",
+              [&](auto& v, auto& p) {
+                if (auto n = r.integer(v, p, 1, 100'000)) resolver.max_outstanding = static_cast<int>(*n);
+              }},
              {"edns_buffer_size",
               [&](auto& v, auto& p) {
                 if (auto n = r.integer(v, p, 512, 4096)) dns.edns_buffer_size = static_cast<std::uint16_t>(*n);
@@ -210,6 +256,27 @@ void normalise(Config& config) {
   }
 }
 
+// A recursor that is failoverdns itself would bounce every outside name
+// between us until the client gave up.
+// `from_list`: how many came from "recursors" (the rest from "recursor").
+void check_recursors(const Config& config, std::size_t from_list, ConfigReader& r) {
+  const auto& listen = config.listeners;
+  for (std::size_t i = 0; i < config.resolver.recursors.size(); ++i) {
+    const auto& u = config.resolver.recursors[i];
+    if (listen.port != u.port) continue;
+    const bool ours = std::ranges::any_of(listen.addresses, [&](const std::string& a) {
+      const bool loopback = u.address.starts_with("127.") || u.address == "::1";
+      return a == u.address || (is_wildcard(a) && loopback);
+    });
+    if (ours)
+      r.error(i < from_list ? conf::index_path("recursors", i) : "recursor",
+              fmt::format("{} port {} is failoverdns's own DNS listener (addresses.dns, ports.dns): forwarding "
+                          "there would loop; give the upstream resolver (your network's, or 127.0.0.1 port 5353 of a "
+                          "local one)",
+                          u.address, u.port));
+  }
+}
+
 }  // namespace
 
 std::optional<Config> load_config(const std::vector<ConfigSource>& sources, ConfigDiagnostics& diagnostics) {
@@ -222,7 +289,7 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
   bool have_advertise_addr = false, have_dns_addresses = false;
   std::optional<std::string> bind_addr;
   std::optional<std::vector<std::string>> client_addr;
-  std::vector<std::string> single_recursor;
+  std::vector<ResolverSettings::Upstream> single_recursor;
   const json* failover = nullptr;
 
   const auto label = [&r](std::string& out, std::string_view what) {
@@ -307,7 +374,7 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
              if (auto n = r.integer(v, p, 0, 1024, "integer 0-1024 (0 = one per CPU core)"))
                config.listeners.workers = static_cast<int>(*n);
            }},
-          {"dns_config", [&](auto& v, auto& p) { read_dns_config(v, p, r, config.dns, config.listeners); }},
+          {"dns_config", [&](auto& v, auto& p) { read_dns_config(v, p, r, config.dns, config.listeners, config.resolver); }},
           // As in Consul, scripts from configuration run only when allowed;
           // every config file is local, so either key allows them.
           {"enable_script_checks",
@@ -324,15 +391,16 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
              if (!list) return;
              for (std::size_t i = 0; i < list->size(); ++i) {
                const std::string at = conf::index_path(p, i);
-               if (valid_recursor((*list)[i])) config.recursors.push_back((*list)[i]);
+               if (auto u = parse_recursor((*list)[i])) config.resolver.recursors.push_back(*u);
                else r.error(at, fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v[i], at)));
              }
            }},
           {"recursor",
            [&](auto& v, auto& p) {
              auto s = r.string(v, p);
-             if (s && valid_recursor(*s)) single_recursor.push_back(*s);
-             else if (s) r.error(p, fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v, p)));
+             if (!s) return;
+             if (auto u = parse_recursor(*s)) single_recursor.push_back(*u);
+             else r.error(p, fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v, p)));
            }},
           {"failover", [&](auto& v, auto&) { failover = &v; }},
           // Agent-level checks (node checks, or checks bound by service_id)
@@ -345,7 +413,11 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
   if (config.node_name.empty()) config.node_name = host_name();
   if (!have_advertise_addr && bind_addr) config.advertise_addr = *bind_addr;
   if (!have_dns_addresses && client_addr) config.listeners.addresses = *client_addr;
-  config.recursors.insert(config.recursors.end(), single_recursor.begin(), single_recursor.end());
+  auto& recursors = config.resolver.recursors;
+  const std::size_t from_list = recursors.size();
+  recursors.insert(recursors.end(), single_recursor.begin(), single_recursor.end());
+  config.dns.recursion_available = !recursors.empty();
+  check_recursors(config, from_list, r);
 
   for (const auto& source : merged.services)
     if (auto s = conf::read_service(source, diagnostics)) config.services.push_back(std::move(*s));

@@ -43,7 +43,7 @@ constexpr std::string_view kPorts[] = {
 };
 
 constexpr std::string_view kDnsConfig[] = {
-    "allow_stale", "max_stale", "recursor_strategy", "enable_additional_node_meta_txt", "cache_max_age",
+    "allow_stale", "max_stale", "enable_additional_node_meta_txt", "cache_max_age",
     "use_cache", "prefer_namespace", "node_meta_txt",
 };
 

@@ -12,6 +12,23 @@ std::string host_port(std::string_view ip, int port) {
   return fmt::format("{}:{}", ip, port);
 }
 
+std::string describe_forwarding(const ResolverSettings& r) {
+  std::vector<std::string> networks;
+  for (const auto& n : r.acl) networks.push_back(fmt::format("{}/{}", n.address, n.prefix));
+  const std::string acl = networks.empty() ? "nobody" : fmt::format("{}", fmt::join(networks, " "));
+  if (r.recursors.empty())
+    return "forwarding: off (no recursors): names outside our domains get REFUSED, no RA\n";
+  std::vector<std::string> upstreams;
+  for (const auto& u : r.recursors) upstreams.push_back(host_port(u.address, u.port));
+  return fmt::format("forwarding: to {} ({}, timeout {} each), recursion for {}, cache {}, at most {} upstream "
+                     "questions at once\n",
+                     fmt::join(upstreams, " "),
+                     r.strategy == ResolverSettings::Strategy::random ? "random order" : "in order",
+                     format_duration(r.timeout), acl,
+                     r.cache_size == 0 ? std::string("off") : fmt::format("{} answers", r.cache_size),
+                     r.max_outstanding);
+}
+
 std::string describe_check(const CheckDefinition& c) {
   std::string what;
   switch (c.kind) {
@@ -44,6 +61,7 @@ std::string describe(const Config& config) {
       out += fmt::format(", service_ttl {}", fmt::join(ttls, " "));
     }
     out += "\n";
+    out += describe_forwarding(config.resolver);
   }
 
   // Grouped by service, in the order services first appear.

@@ -33,7 +33,12 @@ TEST_CASE("an empty config file gives Consul's defaults and ours") {
   CHECK(c.listeners.addresses == std::vector<std::string>{"127.0.0.1"});
   CHECK(c.listeners.port == 8600);
   CHECK(c.listeners.workers == 0);
-  CHECK(c.recursors.empty());
+  CHECK(c.resolver.recursors.empty());
+  CHECK(c.resolver.strategy == ResolverSettings::Strategy::sequential);
+  CHECK(c.resolver.timeout == 2s);
+  CHECK(c.resolver.acl == std::vector<ResolverSettings::Network>{{"127.0.0.0", 8}, {"::1", 128}});
+  CHECK(c.resolver.cache_size == 10000);
+  CHECK(c.resolver.max_outstanding == 1000);
   CHECK(c.services.empty());
   CHECK(c.failover.empty());
   REQUIRE(c.files.size() == 1);
@@ -50,7 +55,7 @@ TEST_CASE("an empty config file gives Consul's defaults and ours") {
   CHECK(d.soa.min_ttl == 0);
   CHECK(d.soa.refresh == 3600);
   CHECK(d.soa.retry == 600);
-  CHECK(d.recursor_timeout == 2s);
+  CHECK_FALSE(d.recursion_available);
   CHECK_FALSE(d.disable_compression);
   CHECK(d.edns_buffer_size == 1232);
   CHECK(c.listeners.tcp_idle_timeout == 10s);
@@ -76,7 +81,8 @@ TEST_CASE("every top-level and dns_config key is read") {
       "node_ttl": "30s", "service_ttl": {"*": "5s", "web*": "1m", "mysql": "0s"},
       "only_passing": true, "enable_truncate": false, "udp_answer_limit": 1, "a_record_limit": 2,
       "soa": {"expire": 1, "min_ttl": 2, "refresh": 3, "retry": 4},
-      "recursor_timeout": "500ms", "disable_compression": true,
+      "recursor_timeout": "500ms", "recursor_strategy": "random", "recursor_acl": ["10.0.0.0/8", "::1", "fd00::/8"],
+      "recursor_cache_size": 0, "recursor_max_outstanding": 20, "disable_compression": true,
       "edns_buffer_size": 4096, "tcp_idle_timeout": "1m30s", "tcp_max_connections": 7,
       "tcp_max_connections_per_client": 3
     }
@@ -92,7 +98,14 @@ TEST_CASE("every top-level and dns_config key is read") {
   CHECK(c.listeners.addresses == std::vector<std::string>{"127.0.0.1", "::1"});
   CHECK(c.listeners.port == 5353);
   CHECK(c.listeners.workers == 4);
-  CHECK(c.recursors == std::vector<std::string>{"9.9.9.9", "1.1.1.1:5353", "[2001:db8::1]:53", "2001:db8::2", "8.8.8.8"});
+  using Upstream = ResolverSettings::Upstream;
+  CHECK(c.resolver.recursors == std::vector<Upstream>{{"9.9.9.9", 53}, {"1.1.1.1", 5353}, {"2001:db8::1", 53},
+                                                      {"2001:db8::2", 53}, {"8.8.8.8", 53}});
+  CHECK(c.resolver.strategy == ResolverSettings::Strategy::random);
+  CHECK(c.resolver.timeout == 500ms);
+  CHECK(c.resolver.acl == std::vector<ResolverSettings::Network>{{"10.0.0.0", 8}, {"::1", 128}, {"fd00::", 8}});
+  CHECK(c.resolver.cache_size == 0);
+  CHECK(c.resolver.max_outstanding == 20);
   const DnsSettings& d = c.dns;
   CHECK(d.node_ttl == 30s);
   CHECK(d.service_ttl == std::map<std::string, Seconds>{{"*", 5s}, {"web*", 60s}, {"mysql", 0s}});
@@ -104,7 +117,7 @@ TEST_CASE("every top-level and dns_config key is read") {
   CHECK(d.soa.min_ttl == 2);
   CHECK(d.soa.refresh == 3);
   CHECK(d.soa.retry == 4);
-  CHECK(d.recursor_timeout == 500ms);
+  CHECK(d.recursion_available);
   CHECK(d.disable_compression);
   CHECK(d.edns_buffer_size == 4096);
   CHECK(c.listeners.tcp_idle_timeout == 90s);

@@ -23,6 +23,7 @@ TEST_CASE("describe: a few lines a person can check at a glance") {
   CHECK(describe(*loaded.config) ==
         "datacenter dc1, domain consul (also example.org), node box\n"
         "DNS: udp+tcp on 127.0.0.1:8600 [::1]:8600, workers 2, service_ttl *=5s\n"
+        "forwarding: off (no recursors): names outside our domains get REFUSED, no RA\n"
         "service mysql: 2 instances\n"
         "  mysqlnode1 127.0.0.11:3306 tags [master], check mariadb every 2s (timeout 1s)\n"
         "  mysqlnode2 127.0.0.12:3306, check script \"/bin/sh -c true\" every 5s (timeout 30s)\n"
@@ -36,4 +37,17 @@ TEST_CASE("describe: DNS off and no services") {
   const auto loaded = load_text(R"({"ports": {"dns": -1}, "node_name": "n"})");
   REQUIRE(loaded.config);
   CHECK(describe(*loaded.config) == "datacenter dc1, domain consul, node n\nDNS: off (ports.dns = -1)\nno services\n");
+}
+
+TEST_CASE("describe: forwarding shows recursors, order, timeout, ACL, cache and cap") {
+  const auto loaded = load_text(R"({"node_name": "n", "recursors": ["192.0.2.53", "[2001:db8::53]:5353"],
+    "dns_config": {"recursor_strategy": "random", "recursor_timeout": "500ms",
+                   "recursor_acl": ["127.0.0.0/8", "10.0.0.0/8"], "recursor_cache_size": 500}})");
+  REQUIRE(loaded.config);
+  CHECK(describe(*loaded.config) ==
+        "datacenter dc1, domain consul, node n\n"
+        "DNS: udp+tcp on 127.0.0.1:8600, workers one per core\n"
+        "forwarding: to 192.0.2.53:53 [2001:db8::53]:5353 (random order, timeout 500ms each), recursion for "
+        "127.0.0.0/8 10.0.0.0/8, cache 500 answers, at most 1000 upstream questions at once\n"
+        "no services\n");
 }

@@ -59,7 +59,8 @@ TEST_CASE("sources are read in the order given; recursors append like Consul's l
   const auto loaded = load_sources({file_source(first), dir_source(dir.path() / "conf.d")});
   REQUIRE(loaded.config);
   CHECK(loaded.config->listeners.port == 5353);
-  CHECK(loaded.config->recursors == std::vector<std::string>{"1.1.1.1", "8.8.8.8", "9.9.9.9"});
+  CHECK(loaded.config->resolver.recursors ==
+        std::vector<ResolverSettings::Upstream>{{"1.1.1.1", 53}, {"8.8.8.8", 53}, {"9.9.9.9", 53}});
 }
 
 TEST_CASE("an error in a merged value names the file that set it") {

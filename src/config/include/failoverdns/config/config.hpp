@@ -73,10 +73,12 @@ struct DnsSettings {
   int udp_answer_limit = 3;
   int a_record_limit = 0;  // 0 = no limit
   SoaSettings soa;
-  Milliseconds recursor_timeout{std::chrono::seconds(2)};
   bool disable_compression = false;
   // Ours:
   std::uint16_t edns_buffer_size = 1232;  // our EDNS0 UDP payload size
+  // Recursors are configured: every answer offers recursion (RA) and names
+  // outside our zones go to the resolver. Set by load_config.
+  bool recursion_available = false;
 
   // TTL for a service: exact match, else the longest matching "prefix*",
   // else "*", else 0 (Consul's rules).
@@ -99,6 +101,35 @@ struct ListenerSettings {
   static constexpr int default_tcp_max_connections_per_client(int max_connections) {
     return (max_connections + 3) / 4;  // at least 1 for any max_connections >= 1
   }
+};
+
+// Forwarding of names outside our zones (resolver/): Consul's "recursors"
+// and dns_config.recursor_*, plus ours. A reload applies all of it but the
+// cache size (see reload_needs_restart).
+struct ResolverSettings {
+  struct Upstream {
+    std::string address;  // an IP literal
+    std::uint16_t port = 53;
+    friend bool operator==(const Upstream&, const Upstream&) = default;
+  };
+  // An address block: address and prefix length (32/128 for a single address).
+  struct Network {
+    std::string address;
+    int prefix = 0;
+    friend bool operator==(const Network&, const Network&) = default;
+  };
+  enum class Strategy { sequential, random };
+
+  std::vector<Upstream> recursors;  // Consul "recursors" + "recursor", in order
+  Strategy strategy = Strategy::sequential;  // Consul dns_config.recursor_strategy
+  Milliseconds timeout{std::chrono::seconds(2)};  // Consul dns_config.recursor_timeout, per recursor
+  // Ours: who may use recursion (no open resolver); others get REFUSED for
+  // outside names and are still answered for ours.
+  std::vector<Network> acl{{"127.0.0.0", 8}, {"::1", 128}};
+  int cache_size = 10000;       // ours: forwarded answers kept; 0 = no cache
+  int max_outstanding = 1000;   // ours: upstream questions in flight at once
+
+  friend bool operator==(const ResolverSettings&, const ResolverSettings&) = default;
 };
 
 // Ours: "failover": {"<service>": {...}}. Roles of that service's instances
@@ -146,7 +177,7 @@ struct Config {
 
   ListenerSettings listeners;
   DnsSettings dns;
-  std::vector<std::string> recursors;  // "ip" or "ip:port"; forwarding is a later feature
+  ResolverSettings resolver;
   // Consul's enable_script_checks / enable_local_script_checks: script
   // checks run only when one is true (Consul's default is false too).
   bool enable_script_checks = false;

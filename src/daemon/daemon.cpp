@@ -82,11 +82,14 @@ void Daemon::reload() {
                   diagnostics.errors.size());
     return;
   }
-  if (auto changed = listener_changes(config_.listeners, next->listeners); !changed.empty())
+  auto changed = listener_changes(config_.listeners, next->listeners);
+  if (config_.resolver.cache_size != next->resolver.cache_size) changed.push_back("dns_config.recursor_cache_size");
+  if (!changed.empty())
     spdlog::warn("event=reload_needs_restart settings={} kept=\"the running listeners, as they were\" "
                  "hint=\"sockets and threads are made at start: restart failoverdns to apply these\"",
                  logfmt_value(fmt::format("{}", fmt::join(changed, ","))));
   next->listeners = config_.listeners;  // what runs, so the next reload compares with it
+  next->resolver.cache_size = config_.resolver.cache_size;
   // Build the new checks first: if one cannot start (an unreadable state
   // file), the running configuration stays, as for a parse error.
   std::unique_ptr<Checks> checks;
@@ -98,6 +101,7 @@ void Daemon::reload() {
   }
   stop_checks();
   config_ = std::move(*next);
+  if (resolver_) resolver_->reconfigure(config_.resolver, config_.dns.edns_buffer_size);
   live_->replace_base(make_catalog(config_));
   checks_ = std::move(checks);
   checks_->checks.start();
@@ -130,12 +134,14 @@ int Daemon::run() {
   if (config_.listeners.port < 0) {
     spdlog::info("event=dns_disabled reason=\"ports.dns is -1\"");
   } else {
-    auto server = DnsServer::bind(config_.listeners, *answers_);
+    resolver_ = std::make_unique<Resolver>(config_.resolver, config_.dns.edns_buffer_size);
+    auto server = DnsServer::bind(config_.listeners, *answers_, resolver_.get());
     if (!server) {
       spdlog::error("event=not_started error={}", logfmt_value(server.error().message));
       return 1;
     }
     dns_ = std::move(*server);
+    resolver_->start();
     dns_->start();
     spdlog::info("event=listening addresses=\"{}\" port={} protocols=udp,tcp workers={}",
                  fmt::join(config_.listeners.addresses, " "), dns_->udp_port(), dns_->worker_count());
@@ -161,6 +167,7 @@ int Daemon::run() {
   wait_reload();
 
   io_.run();
+  if (resolver_) resolver_->stop();
   if (dns_) dns_->stop();
   spdlog::info("event=stopped");
   return 0;

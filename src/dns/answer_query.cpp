@@ -31,37 +31,26 @@ const NameEntry* AnswerTable::Impl::find(const std::uint8_t* name, std::size_t l
 
 namespace {
 
-namespace rcode {
-constexpr std::uint8_t noerror = 0;
-constexpr std::uint8_t formerr = 1;
-constexpr std::uint8_t nxdomain = 3;
-constexpr std::uint8_t notimp = 4;
-constexpr std::uint8_t refused = 5;
-}  // namespace rcode
+namespace rcode = wire::rcode;
+using wire::header_size;
+using wire::lower_case;
+using wire::read16;
+using wire::skip_name;
+using wire::write16;
+using wire::write32;
 
-constexpr std::size_t header_size = 12;
 constexpr std::size_t opt_size = 11;
+
+QueryOutcome replied(std::size_t length) noexcept {
+  QueryOutcome outcome;
+  outcome.action = QueryOutcome::Action::reply;
+  outcome.length = length;
+  return outcome;
+}
+
 constexpr std::size_t plain_udp_limit = 512;
 // BADVERS is extended rcode 16: 1 in the OPT's upper 8 bits, 0 in the header.
 constexpr std::uint8_t badvers_upper = 1;
-
-constexpr std::array<std::uint8_t, 256> lower_case = [] {
-  std::array<std::uint8_t, 256> t{};
-  for (std::size_t i = 0; i < 256; ++i) t[i] = static_cast<std::uint8_t>(i >= 'A' && i <= 'Z' ? i + 32 : i);
-  return t;
-}();
-
-inline std::uint16_t read16(const std::uint8_t* p) noexcept {
-  return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
-inline void write16(std::uint8_t* p, std::uint16_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-inline void write32(std::uint8_t* p, std::uint32_t v) noexcept {
-  write16(p, static_cast<std::uint16_t>(v >> 16));
-  write16(p + 2, static_cast<std::uint16_t>(v));
-}
 
 struct Question {
   std::uint8_t name[max_name_length];  // lower-case wire name
@@ -105,23 +94,10 @@ bool parse_question(const std::uint8_t* q, std::size_t size, Question& out) noex
 
 struct Edns {
   bool present = false;
+  bool dnssec_ok = false;
   std::uint16_t payload = 0;
   std::uint8_t version = 0;
 };
-
-bool skip_name(const std::uint8_t* q, std::size_t size, std::size_t& pos) noexcept {
-  for (;;) {
-    if (pos >= size) return false;
-    std::uint8_t label = q[pos];
-    if ((label & 0xC0) == 0xC0) {
-      pos += 2;
-      return pos <= size;
-    }
-    if (label & 0xC0) return false;
-    pos += 1 + label;
-    if (label == 0) return true;
-  }
-}
 
 // Walks every record after the question (each consumes at least 11 bytes,
 // so hostile counts cannot make this loop long) to find the OPT.
@@ -141,6 +117,7 @@ bool parse_edns(const std::uint8_t* q, std::size_t size, std::size_t pos, Edns& 
       edns.present = true;
       edns.payload = read16(q + pos + 2);
       edns.version = q[pos + 5];
+      edns.dnssec_ok = (q[pos + 6] & 0x80) != 0;
     }
     pos += 10 + rdlength;
   }
@@ -184,32 +161,43 @@ class Responder {
       return copy_variant(impl_.variants[first + rotation % a.variant_count], limited && a.limited_cut);
     }
     int zone = zone_of_question();
-    // Not ours: no recursion here (forwarding comes later).
-    if (zone < 0) return error(rcode::refused, true);
-    return addr_answer(static_cast<std::size_t>(zone));
+    if (zone >= 0) return addr_answer(static_cast<std::size_t>(zone));
+    // Not ours: the resolver's, when there is one. REFUSED goes with it.
+    QueryOutcome refused = error(rcode::refused, true);
+    if (!impl_.recursion_flag) return refused;
+    refused.action = QueryOutcome::Action::forward;
+    refused.question = {question_.hash,
+                        static_cast<std::uint16_t>(question_.name_length),
+                        question_.qtype,
+                        question_.qclass,
+                        static_cast<std::uint16_t>(udp_limit()),
+                        edns_.present,
+                        edns_.dnssec_ok,
+                        (q_[3] & 0x10) != 0};
+    return refused;
   }
 
  private:
   std::size_t response_limit() const noexcept {
-    std::size_t limit = plain_udp_limit;
-    if (transport_ == Transport::tcp) {
-      limit = max_response_size;
-    } else if (edns_.present) {
-      limit = std::min<std::size_t>(edns_.payload, impl_.edns_buffer_size);
-      limit = std::max(limit, plain_udp_limit);  // RFC 6891: below 512 means 512
-    }
-    return std::min(limit, r_size_);
+    return std::min(transport_ == Transport::tcp ? max_response_size : udp_limit(), r_size_);
+  }
+
+  std::size_t udp_limit() const noexcept {
+    if (!edns_.present) return plain_udp_limit;
+    std::size_t limit = std::min<std::size_t>(edns_.payload, impl_.edns_buffer_size);
+    return std::max(limit, plain_udp_limit);  // RFC 6891: below 512 means 512
   }
 
   std::size_t opt_length() const noexcept { return edns_.present ? opt_size : 0; }
 
-  // Flags from the query: opcode and RD (byte 2), CD (byte 3).
+  // Flags from the query: opcode and RD (byte 2), CD (byte 3); RA while
+  // recursors are configured.
   void header(std::uint8_t rcode, bool aa, bool tc, std::uint16_t qd, std::uint16_t an, std::uint16_t ns,
               std::uint16_t ar) noexcept {
     r_[0] = q_[0];
     r_[1] = q_[1];
     r_[2] = static_cast<std::uint8_t>(0x80 | (q_[2] & 0x79) | (aa ? 0x04 : 0) | (tc ? 0x02 : 0));
-    r_[3] = static_cast<std::uint8_t>((q_[3] & 0x10) | rcode);
+    r_[3] = static_cast<std::uint8_t>(impl_.recursion_flag | (q_[3] & 0x10) | rcode);
     write16(r_ + 4, qd);
     write16(r_ + 6, an);
     write16(r_ + 8, ns);
@@ -242,14 +230,14 @@ class Responder {
     bool opt = edns_.present;
     header(rc, false, false, with_question ? 1 : 0, 0, 0, opt ? 1 : 0);
     if (opt) pos = put_opt(pos, 0);
-    return {QueryOutcome::Action::reply, pos};
+    return replied(pos);
   }
 
   QueryOutcome badvers() noexcept {
     std::size_t pos = echo_question();
     header(rcode::noerror, false, false, 1, 0, 0, 1);
     pos = put_opt(pos, badvers_upper);
-    return {QueryOutcome::Action::reply, pos};
+    return replied(pos);
   }
 
   // Sends the longest prefix of `v` that fits. Additional records go first
@@ -283,7 +271,7 @@ class Responder {
     std::uint8_t rc = src[3] & 0x0F;
     header(rc, true, tc, 1, an, ns, static_cast<std::uint16_t>(ar + (edns_.present ? 1 : 0)));
     if (edns_.present) length = put_opt(length, 0);
-    return {QueryOutcome::Action::reply, length};
+    return replied(length);
   }
 
   // The zone whose apex is the longest label-aligned suffix of the qname.
@@ -357,7 +345,7 @@ class Responder {
     std::memcpy(r_ + pos + 10, address, rdlength);
     header(rcode::noerror, true, false, 1, 1, 0, edns_.present ? 1 : 0);
     if (edns_.present) length = put_opt(length, 0);
-    return {QueryOutcome::Action::reply, length};
+    return replied(length);
   }
 
   // NXDOMAIN or NODATA built here (the qname is the query's): the zone's
@@ -381,7 +369,7 @@ class Responder {
     }
     header(rc, true, tc, 1, 0, ns, edns_.present ? 1 : 0);
     if (edns_.present) pos = put_opt(pos, 0);
-    return {QueryOutcome::Action::reply, pos};
+    return replied(pos);
   }
 
   const AnswerTable::Impl& impl_;

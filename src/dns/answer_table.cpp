@@ -262,6 +262,7 @@ std::shared_ptr<const AnswerTable> AnswerTable::compile(const Catalog& catalog, 
   impl->compress = !catalog.dns.disable_compression;
   impl->enable_truncate = catalog.dns.enable_truncate;
   impl->edns_buffer_size = catalog.dns.edns_buffer_size;
+  impl->recursion_flag = catalog.dns.recursion_available ? 0x80 : 0;
   auto node_ttl = catalog.dns.node_ttl.count();
   impl->addr_ttl = node_ttl <= 0 ? 0 : static_cast<std::uint32_t>(std::min<long long>(node_ttl, 0x7FFFFFFF));
 

@@ -12,6 +12,7 @@
 
 #include "zone_model.hpp"
 #include "failoverdns/dns/answer_table.hpp"
+#include "failoverdns/dns/wire.hpp"
 
 namespace failoverdns::dns {
 
@@ -66,6 +67,8 @@ struct AnswerTable::Impl {
   bool enable_truncate = true;
   std::uint16_t edns_buffer_size = 1232;
   std::uint32_t addr_ttl = 0;  // <hex>.addr answers: node_ttl, as Consul
+  // 0x80 (RA, in the header's fourth byte) while recursors are configured.
+  std::uint8_t recursion_flag = 0;
 
   std::vector<dns::ZoneData> zones;
   std::vector<std::uint8_t> datacenter;  // one wire label; empty if unusable
@@ -90,17 +93,9 @@ struct AnswerTable::Impl {
 
 namespace failoverdns::dns {
 
-// The hash answer_query computes while it lower-cases the qname; compile uses
-// the same function over the same bytes.
-inline constexpr std::uint64_t name_hash_seed = 0xcbf29ce484222325ULL;
-inline constexpr std::uint64_t name_hash_step(std::uint64_t h, std::uint8_t byte) noexcept {
-  return (h ^ byte) * 0x100000001b3ULL;
-}
-inline std::uint64_t name_hash(const std::uint8_t* name, std::size_t length) noexcept {
-  std::uint64_t h = name_hash_seed;
-  for (std::size_t i = 0; i < length; ++i) h = name_hash_step(h, name[i]);
-  return h;
-}
+using wire::name_hash;
+using wire::name_hash_seed;
+using wire::name_hash_step;
 // FNV's low bits are its weakest; fold the high half in before masking.
 inline std::uint64_t slot_of_hash(std::uint64_t h, std::uint64_t mask) noexcept { return (h ^ (h >> 32)) & mask; }
 

@@ -1,10 +1,8 @@
 #include "failoverdns/net/dns_server.hpp"
 
-#include <pthread.h>
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <csignal>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "failoverdns/support/thread.hpp"
 #include "tcp_listener.hpp"
 #include "udp_listener.hpp"
 
@@ -67,15 +66,6 @@ bool open_and_bind(Socket& socket, const Endpoint& endpoint, bool udp, boost::sy
   return !ec;
 }
 
-// Workers leave signals to the control plane's signal_set, and a blocked
-// signal never interrupts their system calls.
-void block_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : {SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGCHLD}) sigaddset(&set, s);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
 }  // namespace
 
 struct DnsServer::Impl {
@@ -94,11 +84,12 @@ struct DnsServer::Impl {
   // Every socket, or the first error. `collided` tells a port that another
   // program took between our first bind and a later one.
   static Result<std::unique_ptr<Impl>> bind(const ListenerSettings& options, int workers, AnswerPublisher& answers,
-                                             bool& collided);
+                                             Resolver* resolver, bool& collided);
 };
 
 Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const ListenerSettings& options, int workers,
-                                                               AnswerPublisher& answers, bool& collided) {
+                                                               AnswerPublisher& answers, Resolver* resolver,
+                                                               bool& collided) {
   collided = false;
   auto impl = std::make_unique<Impl>();
   for (int i = 0; i < workers; ++i) impl->workers.push_back(std::make_unique<Impl::Worker>());
@@ -120,7 +111,7 @@ Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const ListenerSet
         if (!open_and_bind(socket, udp::endpoint(address, static_cast<unsigned short>(port)), true, ec))
           return failed("/udp");
         if (port == 0) port = socket.local_endpoint().port();
-        worker->udp.push_back(std::make_unique<net::UdpListener>(std::move(socket), answers));
+        worker->udp.push_back(std::make_unique<net::UdpListener>(std::move(socket), answers, resolver));
       }
       return {};
     };
@@ -135,7 +126,8 @@ Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const ListenerSet
       impl->tcp.push_back(std::make_unique<net::TcpListener>(
           std::move(acceptor), answers,
           net::TcpLimits{options.tcp_idle_timeout, options.tcp_max_connections,
-                         options.tcp_max_connections_per_client}));
+                         options.tcp_max_connections_per_client},
+          resolver));
       return {};
     };
     // A given port: TCP first, so a port another failoverdns holds fails
@@ -155,7 +147,8 @@ DnsServer::DnsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 DnsServer::~DnsServer() { stop(); }
 
-Result<std::unique_ptr<DnsServer>> DnsServer::bind(const ListenerSettings& options, AnswerPublisher& answers) {
+Result<std::unique_ptr<DnsServer>> DnsServer::bind(const ListenerSettings& options, AnswerPublisher& answers,
+                                                   Resolver* resolver) {
   if (options.addresses.empty()) return fail("addresses.dns is empty: give at least one address, e.g. \"127.0.0.1\"");
   if (options.port < 0 || options.port > 65535)
     return fail(fmt::format("ports.dns: {} is not a port; use 1-65535, or -1 for no DNS server", options.port));
@@ -165,7 +158,7 @@ Result<std::unique_ptr<DnsServer>> DnsServer::bind(const ListenerSettings& optio
   // port 0, pick another one rather than fail.
   for (int attempt = 1;; ++attempt) {
     bool collided = false;
-    auto impl = Impl::bind(options, workers, answers, collided);
+    auto impl = Impl::bind(options, workers, answers, resolver, collided);
     if (impl) return std::unique_ptr<DnsServer>(new DnsServer(std::move(*impl)));
     if (!collided || attempt == 10) return std::unexpected(impl.error());
   }
@@ -178,15 +171,13 @@ void DnsServer::start() {
   for (auto& worker : impl_->workers) {
     for (auto& l : worker->udp) l->start();
     worker->thread = std::thread([w = worker.get(), name = fmt::format("dns-udp-{}", n++)] {
-      block_signals();
-      pthread_setname_np(pthread_self(), name.c_str());
+      become_worker_thread(name.c_str());
       w->io.run();
     });
   }
   for (auto& l : impl_->tcp) l->start();
   impl_->tcp_thread = std::thread([this] {
-    block_signals();
-    pthread_setname_np(pthread_self(), "dns-tcp");
+    become_worker_thread("dns-tcp");
     impl_->tcp_io.run();
   });
 }

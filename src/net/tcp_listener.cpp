@@ -82,8 +82,11 @@ std::string to_string(const tcp::endpoint& peer) {
 
 }  // namespace
 
-TcpListener::TcpListener(tcp::acceptor acceptor, const AnswerPublisher& answers, TcpLimits limits)
-    : acceptor_(std::move(acceptor)), backoff_(acceptor_.get_executor()), answers_(answers), limits_(limits) {}
+TcpListener::TcpListener(tcp::acceptor acceptor, const AnswerPublisher& answers, TcpLimits limits,
+                         Resolver* resolver)
+    : acceptor_(std::move(acceptor)), backoff_(acceptor_.get_executor()), answers_(answers), limits_(limits) {
+  if (resolver) resolver_ = std::make_unique<Resolver::Session>(*resolver, acceptor_.get_executor());
+}
 
 void TcpListener::start() {
   // Every error of the loop is a value (redirect_error): an exception is a
@@ -172,11 +175,23 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
         break;
       }
       if (c->in_length - pos < 2 + length) break;  // the rest comes with the next read
-      QueryOutcome outcome = answer_query(reader.table(), std::span<const std::uint8_t>(c->in.data() + pos + 2, length),
-                                          std::span(c->response).subspan(2), Transport::tcp, rotation_++);
+      const std::span<const std::uint8_t> query(c->in.data() + pos + 2, length);
+      QueryOutcome outcome = answer_query(reader.table(), query, std::span(c->response).subspan(2), Transport::tcp,
+                                          rotation_++);
       ++queries;
+      if (outcome.action == QueryOutcome::Action::forward && resolver_) {
+        // Answers gathered so far go out before we wait on the forwarder.
+        if (!co_await flush()) break;
+        outcome.length = co_await resolve(*c, query, outcome);
+        if (outcome.length == 0) {
+          reason = "forwarding_stopped";
+          open = false;
+          break;
+        }
+        outcome.action = QueryOutcome::Action::reply;
+      }
       pos += 2 + length;
-      if (outcome.action != QueryOutcome::Action::reply) {
+      if (outcome.action == QueryOutcome::Action::drop) {
         reason = "not_a_query";
         open = false;
         break;
@@ -209,6 +224,36 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
   --connections_;
   if (auto client = connections_per_client_.find(c->peer.address()); --client->second == 0)
     connections_per_client_.erase(client);
+}
+
+asio::awaitable<std::size_t> TcpListener::resolve(Connection& c, std::span<const std::uint8_t> query,
+                                                   const QueryOutcome& outcome) {
+  const auto response = std::span(c.response).subspan(2);
+  std::size_t length = outcome.length;  // REFUSED, as answer_query wrote it
+  switch (resolver_->handle(query, outcome.question, c.peer.data(), Transport::tcp, response, length)) {
+    case Resolver::Session::Step::answered:
+    case Resolver::Session::Step::refused: co_return length;
+    case Resolver::Session::Step::miss: break;
+  }
+  // A timer that never expires, cancelled when the answer arrives: Boost
+  // 1.74 has no channel to await a callback with.
+  struct Wait {
+    explicit Wait(asio::any_io_executor executor) : timer(std::move(executor), Clock::time_point::max()) {}
+    asio::steady_timer timer;
+    std::vector<std::uint8_t> answer;
+  };
+  auto wait = std::make_shared<Wait>(acceptor_.get_executor());
+  resolver_->forward(query, outcome.question, Transport::tcp, [wait](std::span<const std::uint8_t> answer) {
+    wait->answer.assign(answer.begin(), answer.end());
+    wait->timer.cancel();
+  });
+  // The recursors' timeouts bound this wait, not the idle timeout.
+  c.deadline = Clock::time_point::max();
+  boost::system::error_code ec;
+  co_await wait->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  c.deadline = Clock::now() + limits_.idle_timeout;
+  std::memcpy(response.data(), wait->answer.data(), wait->answer.size());
+  co_return wait->answer.size();
 }
 
 void TcpListener::refused(RefusalLog& log, const tcp::endpoint& peer, const char* reason, int limit,

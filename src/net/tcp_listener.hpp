@@ -3,7 +3,9 @@
 // each whole query, and a cap on concurrent connections. A client that
 // sends a length too short for a header, or a message we would drop, is
 // disconnected; others are not affected. Everything runs on the acceptor's
-// io_context, one thread.
+// io_context, one thread. A forwarded query that misses the cache holds
+// its connection's later answers back until the forwarder answers (in
+// order, as RFC 7766 allows; other connections go on).
 #pragma once
 
 #include "failoverdns/support/asio.hpp"  // first: Boost 1.74 (see there)
@@ -17,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "failoverdns/dns/answer_publisher.hpp"
+#include "failoverdns/resolver/resolver.hpp"
 
 namespace failoverdns::net {
 
@@ -33,7 +36,9 @@ struct TcpLimits {
 
 class TcpListener {
  public:
-  TcpListener(boost::asio::ip::tcp::acceptor acceptor, const AnswerPublisher& answers, TcpLimits limits);
+  // `resolver` may be null (no forwarding: outside names get REFUSED).
+  TcpListener(boost::asio::ip::tcp::acceptor acceptor, const AnswerPublisher& answers, TcpLimits limits,
+              Resolver* resolver);
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
@@ -51,6 +56,10 @@ class TcpListener {
 
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  // Answers a query left to the resolver into the connection's response
+  // buffer (after the length prefix); its length, 0 if none came.
+  boost::asio::awaitable<std::size_t> resolve(Connection& connection, std::span<const std::uint8_t> query,
+                                              const QueryOutcome& outcome);
   void refused(RefusalLog& log, const boost::asio::ip::tcp::endpoint& peer, const char* reason, int limit,
                const char* hint);
 
@@ -66,6 +75,7 @@ class TcpListener {
   // Which rotation the next answer gets, shared by every connection (one
   // query per connection is the common case): this io_context's thread only.
   std::uint32_t rotation_ = 0;
+  std::unique_ptr<Resolver::Session> resolver_;
 };
 
 }  // namespace failoverdns::net

@@ -5,8 +5,9 @@
 
 namespace failoverdns::net {
 
-UdpListener::UdpListener(boost::asio::ip::udp::socket socket, const AnswerPublisher& answers)
+UdpListener::UdpListener(boost::asio::ip::udp::socket socket, const AnswerPublisher& answers, Resolver* resolver)
     : socket_(std::move(socket)), reader_(answers), slots_(std::make_unique<std::array<Slot, batch>>()) {
+  if (resolver) resolver_ = std::make_unique<Resolver::Session>(*resolver, socket_.get_executor());
   socket_.non_blocking(true);
   for (std::size_t i = 0; i < batch; ++i) {
     Slot& s = (*slots_)[i];
@@ -49,9 +50,9 @@ void UdpListener::drain() noexcept {
       // different message.
       if (in_[static_cast<std::size_t>(i)].msg_hdr.msg_flags & MSG_TRUNC) continue;
       std::span<const std::uint8_t> query(s.query.data(), in_[static_cast<std::size_t>(i)].msg_len);
-      QueryOutcome outcome = answer_query(table, query, s.response, Transport::udp, rotation_++);
-      if (outcome.action != QueryOutcome::Action::reply) continue;
-      s.out_iov = {s.response.data(), outcome.length};
+      std::size_t length = 0;
+      if (!answer(static_cast<std::size_t>(i), query, table, length)) continue;
+      s.out_iov = {s.response.data(), length};
       msghdr& h = out_[replies].msg_hdr;
       h.msg_name = &s.peer;
       h.msg_namelen = in_[static_cast<std::size_t>(i)].msg_hdr.msg_namelen;
@@ -72,6 +73,34 @@ void UdpListener::drain() noexcept {
     }
     if (static_cast<std::size_t>(received) < batch) return;
   }
+}
+
+bool UdpListener::answer(std::size_t i, std::span<const std::uint8_t> query, const AnswerTable& table,
+                         std::size_t& length) {
+  Slot& s = (*slots_)[i];
+  QueryOutcome outcome = answer_query(table, query, s.response, Transport::udp, rotation_++);
+  length = outcome.length;
+  if (outcome.action == QueryOutcome::Action::reply) return true;
+  if (outcome.action == QueryOutcome::Action::drop) return false;
+  if (!resolver_) return true;  // REFUSED
+  const auto* peer = reinterpret_cast<const sockaddr*>(&s.peer);
+  switch (resolver_->handle(query, outcome.question, peer, Transport::udp, s.response, length)) {
+    case Resolver::Session::Step::answered:
+    case Resolver::Session::Step::refused: return true;
+    case Resolver::Session::Step::miss: break;
+  }
+  resolver_->forward(query, outcome.question, Transport::udp,
+                     [this, peer = s.peer, peer_length = in_[i].msg_hdr.msg_namelen](std::span<const std::uint8_t> a) {
+                       send_late(peer, peer_length, a);
+                     });
+  return false;
+}
+
+void UdpListener::send_late(const sockaddr_storage& peer, socklen_t peer_length,
+                            std::span<const std::uint8_t> answer) noexcept {
+  // As in a batch: a full send buffer loses this answer, and the client retries.
+  ::sendto(socket_.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT,
+           reinterpret_cast<const sockaddr*>(&peer), peer_length);
 }
 
 }  // namespace failoverdns::net

@@ -1,7 +1,9 @@
 // One SO_REUSEPORT UDP socket owned by one DNS worker: waits for
 // readability through Asio, then drains the socket with recvmmsg and
 // answers with one sendmmsg per batch. All buffers are allocated once here,
-// so answering allocates nothing.
+// so answering allocates nothing. Names outside our zones go to this
+// worker's resolver Session: a cache hit is answered in the batch, a miss
+// later, with a sendto of its own when the forwarder's answer arrives.
 #pragma once
 
 #include <sys/socket.h>
@@ -14,6 +16,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "failoverdns/dns/answer_publisher.hpp"
+#include "failoverdns/resolver/resolver.hpp"
 
 namespace failoverdns::net {
 
@@ -23,7 +26,8 @@ class UdpListener {
   static constexpr std::size_t query_buffer = 4096;  // bigger queries are garbage anyway
   static constexpr std::size_t response_buffer = 4096;
 
-  UdpListener(boost::asio::ip::udp::socket socket, const AnswerPublisher& answers);
+  // `resolver` may be null (no forwarding: outside names get REFUSED).
+  UdpListener(boost::asio::ip::udp::socket socket, const AnswerPublisher& answers, Resolver* resolver);
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
 
@@ -32,10 +36,14 @@ class UdpListener {
  private:
   void arm();
   void drain() noexcept;
+  // Whether slot `i`'s response goes out in this batch.
+  bool answer(std::size_t i, std::span<const std::uint8_t> query, const AnswerTable& table, std::size_t& length);
+  void send_late(const sockaddr_storage& peer, socklen_t peer_length, std::span<const std::uint8_t> answer) noexcept;
 
   boost::asio::ip::udp::socket socket_;
   AnswerPublisher::Reader reader_;
   std::uint32_t rotation_ = 0;
+  std::unique_ptr<Resolver::Session> resolver_;
 
   struct Slot {
     std::array<std::uint8_t, query_buffer> query;

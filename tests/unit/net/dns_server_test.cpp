@@ -232,7 +232,7 @@ struct Server {
                   const std::vector<std::pair<std::string, std::string>>& instances = {{"web1", "127.0.0.21"}})
       : answers(AnswerTable::compile(catalog_with(instances), 1)) {
     options.port = 0;
-    auto bound = DnsServer::bind(options, answers);
+    auto bound = DnsServer::bind(options, answers, nullptr);
     REQUIRE_MESSAGE(bound, (bound ? "" : bound.error().message));
     server = std::move(*bound);
     server->start();
@@ -565,7 +565,7 @@ TEST_CASE("bind errors say what to do") {
     ::getsockname(taken.get(), reinterpret_cast<sockaddr*>(&any), &len);
     auto o = options();
     o.port = ntohs(reinterpret_cast<sockaddr_in*>(&any)->sin_port);
-    auto bound = DnsServer::bind(o, answers);
+    auto bound = DnsServer::bind(o, answers, nullptr);
     REQUIRE_FALSE(bound);
     CHECK(bound.error().message.find("address in use") != std::string::npos);
     CHECK(bound.error().message.find("change ports.dns") != std::string::npos);
@@ -579,7 +579,7 @@ TEST_CASE("bind errors say what to do") {
     ::getsockname(taken.get(), reinterpret_cast<sockaddr*>(&any), &len);
     auto o = options();
     o.port = ntohs(reinterpret_cast<sockaddr_in*>(&any)->sin_port);
-    auto bound = DnsServer::bind(o, answers);
+    auto bound = DnsServer::bind(o, answers, nullptr);
     REQUIRE_FALSE(bound);
     CHECK(bound.error().message.find("address in use") != std::string::npos);
     CHECK(bound.error().message.find("/udp") != std::string::npos);
@@ -588,7 +588,7 @@ TEST_CASE("bind errors say what to do") {
     Server first(options());
     auto o = options();
     o.port = first.port;
-    auto bound = DnsServer::bind(o, answers);
+    auto bound = DnsServer::bind(o, answers, nullptr);
     REQUIRE_FALSE(bound);
     CHECK(bound.error().message.find("127.0.0.1:" + std::to_string(o.port) + "/tcp: address in use") !=
           std::string::npos);
@@ -596,17 +596,17 @@ TEST_CASE("bind errors say what to do") {
     for (std::uint16_t id = 60; id < 70; ++id) CHECK(single_a(u.ask(query(id))) == "127.0.0.21");
   }
   SUBCASE("not an address") {
-    auto bound = DnsServer::bind(options({"localhost"}), answers);
+    auto bound = DnsServer::bind(options({"localhost"}), answers, nullptr);
     REQUIRE_FALSE(bound);
     CHECK(bound.error().message == "addresses.dns: \"localhost\" is not an IP address");
   }
   SUBCASE("an address no interface has") {
-    auto bound = DnsServer::bind(options({"192.0.2.1"}), answers);
+    auto bound = DnsServer::bind(options({"192.0.2.1"}), answers, nullptr);
     REQUIRE_FALSE(bound);
     CHECK(bound.error().message.find("check addresses.dns") != std::string::npos);
   }
   SUBCASE("no address at all") {
-    auto bound = DnsServer::bind(options({}), answers);
+    auto bound = DnsServer::bind(options({}), answers, nullptr);
     REQUIRE_FALSE(bound);
     CHECK(bound.error().message.find("addresses.dns is empty") != std::string::npos);
   }
@@ -631,7 +631,7 @@ TEST_CASE("a privileged port without the capability: the message names CAP_NET_B
     AnswerPublisher answers(AnswerTable::compile(catalog_with({}), 1));
     auto o = options();
     o.port = 53;
-    auto bound = DnsServer::bind(o, answers);
+    auto bound = DnsServer::bind(o, answers, nullptr);
     ::_exit(!bound && bound.error().message.find("needs root or CAP_NET_BIND_SERVICE") != std::string::npos ? 0 : 1);
   }
   int status = 0;

@@ -13,6 +13,7 @@
 #include "failoverdns/dns/answer_publisher.hpp"
 #include "failoverdns/config/config.hpp"
 #include "failoverdns/net/dns_server.hpp"
+#include "failoverdns/resolver/resolver.hpp"
 #include "failoverdns/catalog/live_catalog.hpp"
 
 namespace failoverdns {
@@ -38,6 +39,8 @@ class Daemon {
   std::unique_ptr<AnswerPublisher> answers_;
   std::unique_ptr<LiveCatalog> live_;
   std::unique_ptr<DnsServer> dns_;
+  // After dns_, so it is destroyed (stopped) first: it posts to dns_'s threads.
+  std::unique_ptr<Resolver> resolver_;
   struct Checks;  // health checks and failover controllers
   std::unique_ptr<Checks> checks_;
 };

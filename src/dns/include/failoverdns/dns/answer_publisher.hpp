@@ -1,42 +1,25 @@
 // Hands the current AnswerTable from the control plane (one writer) to the
-// DNS workers (many readers) without a lock on the read side: a reader
-// checks a generation counter per query and touches the shared pointer
-// only when the generation moved, so no reference count bounces between
-// cores on the hot path.
+// DNS workers (many readers) without a lock on the read side (Published):
+// a reader checks a generation counter per query and touches the shared
+// pointer only when the table changed.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
-#include <memory>
-
 #include "failoverdns/dns/answer_table.hpp"
+#include "failoverdns/support/published.hpp"
 
 namespace failoverdns {
 
-class AnswerPublisher {
+class AnswerPublisher : public Published<AnswerTable> {
  public:
-  explicit AnswerPublisher(std::shared_ptr<const AnswerTable> initial);
-
-  // Control plane: makes `table` the one every reader sees from its next query on.
-  void publish(std::shared_ptr<const AnswerTable> table);
-  std::shared_ptr<const AnswerTable> current() const;
+  using Published::Published;
 
   // One per DNS worker thread; not shared between threads.
-  class Reader {
+  class Reader : public Published<AnswerTable>::Reader {
    public:
-    explicit Reader(const AnswerPublisher& publisher);
+    using Published<AnswerTable>::Reader::Reader;
     // The newest table; the reference stays valid until the next call.
-    const AnswerTable& table() noexcept;
-
-   private:
-    const AnswerPublisher* publisher_;
-    std::uint64_t generation_ = 0;
-    std::shared_ptr<const AnswerTable> table_;
+    const AnswerTable& table() noexcept { return get(); }
   };
-
- private:
-  std::atomic<std::shared_ptr<const AnswerTable>> table_;
-  std::atomic<std::uint64_t> generation_{1};
 };
 
 }  // namespace failoverdns

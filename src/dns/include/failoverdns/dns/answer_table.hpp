@@ -36,14 +36,32 @@ class AnswerTable {
 
 enum class Transport : std::uint8_t { udp, tcp };
 
+// What answer_query learnt of a question it leaves to the resolver, so the
+// resolver need not parse the query again. The name is the query's own
+// bytes at offset 12 (any case); `name_hash` is of its lower-case form.
+struct ForwardedQuestion {
+  std::uint64_t name_hash = 0;
+  std::uint16_t name_length = 0;   // wire length, root label included
+  std::uint16_t qtype = 0;
+  std::uint16_t qclass = 0;
+  std::uint16_t udp_limit = 512;   // the largest UDP answer this client takes
+  bool edns = false;               // the query had an OPT (the answer gets ours)
+  bool dnssec_ok = false;          // its DO bit
+  bool checking_disabled = false;  // CD in the header
+};
+
 struct QueryOutcome {
   enum class Action : std::uint8_t {
     reply,    // send response[0, length)
     drop,     // send nothing (a response, or shorter than a header)
-    forward,  // out of our domains and recursors are configured (later)
+    // Outside our zones, recursors configured: the resolver answers it.
+    // response[0, length) already holds REFUSED, for a client that may not
+    // use recursion (dns_config.recursor_acl).
+    forward,
   };
   Action action = Action::drop;
   std::size_t length = 0;
+  ForwardedQuestion question;  // with forward only
 };
 
 // Largest response we ever write: a TCP message.

@@ -3,6 +3,8 @@
 // pipelining, idle timeout, connection limit). Workers answer from the
 // AnswerPublisher; they own their threads and io_contexts, apart from the
 // control plane's. Configured by ListenerSettings (config.hpp), at start only.
+// Names outside our zones go to the Resolver, when there is one: each
+// worker (and the TCP thread) gets a Session of its own.
 #pragma once
 
 #include <memory>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "failoverdns/dns/answer_publisher.hpp"
+#include "failoverdns/resolver/resolver.hpp"
 #include "failoverdns/config/config.hpp"
 #include "failoverdns/support/error.hpp"
 
@@ -19,7 +22,10 @@ class DnsServer {
  public:
   // Binds every socket (so start-up fails early and clearly, e.g. "port 53
   // needs root or CAP_NET_BIND_SERVICE"), but answers nothing until start().
-  static Result<std::unique_ptr<DnsServer>> bind(const ListenerSettings& options, AnswerPublisher& answers);
+  // `resolver` (may be null) must be stopped before the server is destroyed:
+  // its forwarder posts answers to the workers' io_contexts.
+  static Result<std::unique_ptr<DnsServer>> bind(const ListenerSettings& options, AnswerPublisher& answers,
+                                                 Resolver* resolver);
 
   ~DnsServer();  // stops and joins the workers
   void start();

@@ -3,7 +3,8 @@
 # a post-mortem), a daemon started in the background and stopped on exit,
 # and a failure report with the daemon's log. ok/fail and polling come from
 # check_lib.sh. A sourcing script may define `cleanup_more` to stop what
-# else it started.
+# else it started; a sourced lib appends its stop function to
+# `cleanup_hooks` instead, so it never replaces the script's cleanup_more.
 [ -z "${daemon_lib_sourced:-}" ] || return 0
 daemon_lib_sourced=1
 source "$(dirname "${BASH_SOURCE[0]}")/check_lib.sh"
@@ -16,6 +17,7 @@ chmod 755 "$work"
 log=$work/failoverdns.log
 touch "$log"
 pid=
+cleanup_hooks=()
 
 stop_daemon() {
   if [ -n "$pid" ]; then
@@ -27,6 +29,8 @@ stop_daemon() {
 daemon_lib_cleanup() {
   stop_daemon
   if declare -F cleanup_more >/dev/null; then cleanup_more || true; fi
+  local hook
+  for hook in "${cleanup_hooks[@]}"; do "$hook" || true; done
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap daemon_lib_cleanup EXIT

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# failoverdns behind the resolvers sites run: unbound (stub-zone) and BIND 9
-# (forward zone), each with the snippet shipped in conf/ and only the port
-# put in, as a site installs it. Both resolve mysql.service.consul through
-# failoverdns, with TTL 0, while still resolving other names (the outside
-# world of outside_lib.sh), and both follow a failover: after a kill -9 of
-# the primary of a tools/cluster pair, each must answer the new primary
-# promptly after failoverdns itself does (max_lag_ms), and never the old
-# one again. Both validate DNSSEC, as Debian's do; a second unbound adds
-# the settings that would keep an old answer (cache-min-ttl, serve-expired),
-# which the snippet's stub-no-cache must defeat. The lags are printed.
+# failoverdns behind the resolvers sites run: dnsmasq (server=), unbound
+# (stub-zone) and BIND 9 (forward zone), each with the snippet shipped in
+# conf/ and only the port put in, as a site installs it. All resolve
+# mysql.service.consul through failoverdns, with TTL 0, while still
+# resolving other names (the outside world of outside_lib.sh), and all
+# follow a failover: after a kill -9 of the primary of a tools/cluster
+# pair, each must answer the new primary promptly after failoverdns itself
+# does (max_lag_ms), and never the old one again. unbound and named
+# validate DNSSEC, as Debian's do; a second unbound adds the settings that
+# would keep an old answer (cache-min-ttl, serve-expired), which the
+# snippet's stub-no-cache must defeat. The lags are printed.
 source "$(dirname "$0")/failover_lib.sh"
 source "$(dirname "$0")/outside_lib.sh"
-resolvers=(unbound unbound_hard named)
-unbound_pid= unbound_hard_pid= named_pid=
+resolvers=(dnsmasq unbound unbound_hard named)
+dnsmasq_pid= unbound_pid= unbound_hard_pid= named_pid=
 stop_resolvers() {
   local r p
   for r in "${resolvers[@]}"; do p=${r}_pid; [ -z "${!p}" ] || kill "${!p}" 2>/dev/null || true; done
@@ -30,12 +31,21 @@ on_failure() {
 # NXDOMAIN while the promotion is under way: up to 1 s more. An answer kept
 # from a cache (cache-min-ttl 30 here) would lag by half a minute.
 max_lag_ms=1500
-named_port=$(free_port)
+named_port=$(free_port) dnsmasq_port=$(free_port)
 
 start_outside_world
 # Both resolvers' root hints name the outside world (which refuses "."), so
 # their priming and trust-anchor queries stay on loopback too.
 printf '.\t3600000\tNS\troot.outside.test.\nroot.outside.test.\t3600000\tA\t%s\n' "$OUTSIDE_ADDR" >"$work/root.hints"
+
+# --- dnsmasq: the shipped server= line, as dns_dnsmasq.sh has it
+server_line=$(grep -E '^server=/consul/' "$src/conf/dnsmasq-failoverdns.conf")
+[ "$server_line" = "server=/consul/127.0.0.1#8600" ] || fail "conf/dnsmasq-failoverdns.conf changed: $server_line"
+printf '%s\nserver=/example.org/%s\n' "${server_line/\#8600/#$port}" "$OUTSIDE_ADDR" >"$work/dnsmasq.conf"
+/usr/sbin/dnsmasq --keep-in-foreground --conf-file="$work/dnsmasq.conf" --no-resolv --no-hosts \
+  --listen-address=127.0.0.1 --bind-interfaces --port="$dnsmasq_port" --user=root --pid-file= \
+  --log-facility="$work/dnsmasq.log" &
+dnsmasq_pid=$!
 
 # --- unbound: the site's own config, then the shipped snippet, port put in
 stub_line=$(grep -E '^\s*stub-addr:' "$src/conf/unbound-failoverdns.conf")
@@ -66,7 +76,7 @@ stub-zone:
     stub-addr: $OUTSIDE_ADDR
 remote-control:
     control-enable: no
-include: "$work/unbound-failoverdns.conf"
+include-toplevel: "$work/unbound-failoverdns.conf"
 CONF
   /usr/sbin/unbound-checkconf "$work/$name.conf" >/dev/null || fail "unbound-checkconf: $(/usr/sbin/unbound-checkconf "$work/$name.conf" 2>&1)"
   /usr/sbin/unbound -d -p -c "$work/$name.conf" >>"$work/$name.log" 2>&1 &
@@ -125,10 +135,10 @@ for r in "${resolvers[@]}"; do
   [ "$(through "$r" replica.mysql.service.consul)" = 127.0.0.12 ] || fail "$r: replica.mysql.service.consul is '$(through "$r" replica.mysql.service.consul)'"
 done
 ok "through ${resolvers[*]}: mysql.service.consul is node1, replica.mysql.service.consul node2"
-for r in unbound named; do
+for r in dnsmasq unbound named; do
   [ "$(ttl_through "$r" mysql.service.consul)" = 0 ] || fail "$r passes mysql.service.consul on with TTL '$(ttl_through "$r" mysql.service.consul)', expected 0"
 done
-ok "unbound and named pass failoverdns's TTL 0 on"
+ok "dnsmasq, unbound and named pass failoverdns's TTL 0 on"
 # unbound rewrites the TTL to cache-min-ttl even where stub-no-cache keeps
 # the answer out of its own cache: a client's cache downstream would keep it
 # that long. What the README says (keep cache-min-ttl 0) rests on this.

@@ -33,6 +33,24 @@ on_failure() {
 max_lag_ms=1500
 named_port=$(free_port) dnsmasq_port=$(free_port)
 
+# The README's Deploy section shows each file's lines: they must be the
+# shipped ones. readme_block PREFIX: the first ``` block after the first
+# line that starts with PREFIX, without blank lines.
+readme_block() {
+  awk -v prefix="$1" '!found && index($0, prefix) == 1 {found = 1; next}
+    found && /^```/ {if (inside) exit; inside = 1; next}
+    inside' "$src/README.md" | sed '/^$/d'
+}
+shipped_lines() { grep -vE '^\s*(#|//)' "$src/conf/$1" | sed '/^$/d'; }
+for f in dnsmasq-failoverdns.conf unbound-failoverdns.conf named-failoverdns.conf; do
+  shown=$(readme_block "\`conf/$f\`")
+  [ -n "$shown" ] && [ "$shown" = "$(shipped_lines "$f")" ] ||
+    fail "README's Deploy shows conf/$f as:"$'\n'"$shown"$'\n'"but its lines are:"$'\n'"$(shipped_lines "$f")"
+done
+[ "$(readme_block "and one line for the \`options\` block")" = "$(sed -nE 's|^//\s+(validate-except .*)$|\1|p' "$src/conf/named-failoverdns.conf")" ] ||
+  fail "README's validate-except line is not conf/named-failoverdns.conf's"
+ok "README's Deploy section shows the lines of the files in conf/"
+
 start_outside_world
 # Both resolvers' root hints name the outside world (which refuses "."), so
 # their priming and trust-anchor queries stay on loopback too.

@@ -76,7 +76,7 @@ ZONE
   } >"$outside_dir/example.org.zone"
   # Everything NSD writes stays in the test's dir; it runs as root (no
   # username, no chroot) so it can read that dir and bind port 53, and in the
-  # foreground (-d), so the test holds its process.
+  # foreground (-d).
   cat >"$outside_dir/nsd.conf" <<CONF
 server:
   ip-address: $OUTSIDE_ADDR
@@ -100,14 +100,21 @@ zone:
   name: example.org
   zonefile: example.org.zone
 CONF
-  /usr/sbin/nsd -d -c "$outside_dir/nsd.conf" >>"$outside_dir/nsd.log" 2>&1 &
+  # NSD's server processes outlive its main one by a moment, and an init
+  # that does not reap (a container's) keeps them as zombies. In a PID
+  # namespace of its own NSD is that namespace's init: when it exits, the
+  # kernel ends and reaps the rest. unshare waits for it; --kill-child stops
+  # NSD should unshare be killed.
+  unshare --pid --fork --kill-child /usr/sbin/nsd -d -c "$outside_dir/nsd.conf" >>"$outside_dir/nsd.log" 2>&1 &
   outside_pid=$!
   poll_until 10000 "NSD (the outside world) answering on $OUTSIDE_ADDR:$OUTSIDE_PORT" outside_answers
 }
 
 stop_outside_world() {
   [ -n "$outside_pid" ] || return 0
-  kill "$outside_pid" 2>/dev/null || true
+  local nsd
+  nsd=$(pgrep -P "$outside_pid" || true)  # NSD's main process, unshare's child
+  kill ${nsd:-$outside_pid} 2>/dev/null || true
   wait "$outside_pid" 2>/dev/null || true
   outside_pid=
 }

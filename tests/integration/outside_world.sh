@@ -49,5 +49,8 @@ stop_outside_world
 ! pgrep -f "nsd -d -c $work/" >/dev/null || fail "an NSD process is left after stop_outside_world: $(pgrep -af "nsd -d -c $work/")"
 ok "stop_outside_world stops NSD and its children"
 start_outside_world 127.0.0.54
-expect "started again on another address" "$(out +short www.example.org A)" 192.0.2.80
+expect "started again on another address" "$(out +short www.example.org A) $(out +short ns.example.org A)" "192.0.2.80 127.0.0.54"
+stop_outside_world
+start_outside_world
+expect "and again on the first: the port was let go" "$OUTSIDE_ADDR $(out +short www.example.org A)" "127.0.0.53 192.0.2.80"
 echo "$name: $checks passed, 0 failed"

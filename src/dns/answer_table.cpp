@@ -32,6 +32,7 @@ std::uint16_t qtype_for(QtypeSlot s) {
     case QtypeSlot::any: return rrtype::any;
     case QtypeSlot::soa: return rrtype::soa;
     case QtypeSlot::ns: return rrtype::ns;
+    case QtypeSlot::ptr: return rrtype::ptr;
     case QtypeSlot::other: return rrtype::txt;
   }
   return rrtype::txt;

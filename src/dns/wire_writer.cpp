@@ -67,7 +67,8 @@ void WireWriter::record(const Record& rr) {
   switch (rr.type) {
     case rrtype::a: bytes_.insert(bytes_.end(), rr.address.bytes.begin(), rr.address.bytes.begin() + 4); break;
     case rrtype::aaaa: bytes_.insert(bytes_.end(), rr.address.bytes.begin(), rr.address.bytes.end()); break;
-    case rrtype::ns: name(rr.ns); break;
+    case rrtype::ns:
+    case rrtype::ptr: name(rr.ns); break;
     case rrtype::soa:
       name(rr.soa.mname);
       name(rr.soa.rname);

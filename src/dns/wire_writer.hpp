@@ -19,6 +19,7 @@ namespace rrtype {
 inline constexpr std::uint16_t a = 1;
 inline constexpr std::uint16_t ns = 2;
 inline constexpr std::uint16_t soa = 6;
+inline constexpr std::uint16_t ptr = 12;
 inline constexpr std::uint16_t txt = 16;
 inline constexpr std::uint16_t aaaa = 28;
 inline constexpr std::uint16_t srv = 33;
@@ -55,7 +56,7 @@ struct Record {
   std::uint32_t ttl = 0;
   IpAddress address;  // a, aaaa
   SrvData srv;        // srv
-  WireName ns;        // ns
+  WireName ns;        // ns, ptr: the name it points to
   SoaData soa;        // soa
 };
 

@@ -19,6 +19,7 @@ QtypeSlot slot_of(std::uint16_t qtype) noexcept {
     case rrtype::any: return QtypeSlot::any;
     case rrtype::soa: return QtypeSlot::soa;
     case rrtype::ns: return QtypeSlot::ns;
+    case rrtype::ptr: return QtypeSlot::ptr;
     default: return QtypeSlot::other;
   }
 }
@@ -141,6 +142,55 @@ class ModelBuilder {
     auto target_suffix = join(dc_suffix, "node");
     add_forms(apex, zone, target_suffix);
     if (!model_.datacenter.empty()) add_forms(dc_suffix, zone, target_suffix);
+    if (zone == 0 && target_suffix) add_reverse_names(zone, *target_suffix);
+  }
+
+  // dig -x <node address>: PTR <node>.node.<dc>.<domain>, as Consul
+  // answers (every node with that address, in catalog order).
+  void add_reverse_names(std::size_t zone, const WireName& target_suffix) {
+    const std::uint32_t ttl = ttl_seconds(catalog_.dns.node_ttl);
+    std::vector<std::pair<WireName, AnswerSpec>> names;
+    for (const auto& node : node_order_) {
+      auto target = join(target_suffix, node);
+      if (!target) continue;
+      for (const auto& ip : node_addresses_[node]) {
+        auto name = reverse_name(ip);
+        if (!name) continue;
+        auto it = std::ranges::find_if(names, [&](const auto& n) { return n.first == *name; });
+        if (it == names.end()) it = names.insert(names.end(), {*name, AnswerSpec{{}, false, false, {}}});
+        Record ptr;
+        ptr.owner = *name;
+        ptr.type = rrtype::ptr;
+        ptr.ttl = ttl;
+        ptr.ns = *target;
+        it->second.items.push_back({ptr, {}});
+      }
+    }
+    for (auto& [name, spec] : names) {
+      NameSpec* added = add(name, zone);
+      if (!added) continue;
+      added->answers[slot(QtypeSlot::ptr)] = spec;
+      added->answers[slot(QtypeSlot::any)] = spec;
+      reverse_.insert(name);
+    }
+  }
+
+  static std::optional<WireName> reverse_name(const IpAddress& ip) {
+    std::string text;
+    if (ip.v6) {
+      static constexpr char hex[] = "0123456789abcdef";
+      for (std::size_t i = 16; i-- > 0;) {
+        text += hex[ip.bytes[i] & 0x0F];
+        text += '.';
+        text += hex[ip.bytes[i] >> 4];
+        text += '.';
+      }
+      text += "ip6.arpa";
+    } else {
+      for (std::size_t i = 4; i-- > 0;) text += std::to_string(ip.bytes[i]) + ".";
+      text += "in-addr.arpa";
+    }
+    return name_from_text(text);
   }
 
   // Everything below <suffix> = <domain> or <dc>.<domain>.
@@ -269,6 +319,7 @@ class ModelBuilder {
   void add_empty_non_terminals() {
     std::size_t defined = model_.names.size();
     for (std::size_t i = 0; i < defined; ++i) {
+      if (reverse_.contains(model_.names[i].name)) continue;  // not under the zone's apex
       std::size_t zone = model_.names[i].zone;
       const WireName& apex = model_.zones[zone].apex;
       WireName name = parent_of(model_.names[i].name);
@@ -284,6 +335,7 @@ class ModelBuilder {
   ZoneModel model_;
   std::map<WireName, std::size_t> index_;
   std::set<WireName> absent_;  // names that must stay NXDOMAIN, not empty non-terminals
+  std::set<WireName> reverse_;  // PTR names: outside every zone of ours
   std::vector<std::string> services_;
   std::vector<std::string> node_order_;
   std::map<std::string, std::vector<IpAddress>> node_addresses_;

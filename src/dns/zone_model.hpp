@@ -17,8 +17,8 @@
 namespace failoverdns::dns {
 
 // The query types a name can hold data for; every other type is NODATA.
-enum class QtypeSlot : std::uint8_t { a, aaaa, srv, any, soa, ns, other };
-inline constexpr std::size_t qtype_slot_count = 7;
+enum class QtypeSlot : std::uint8_t { a, aaaa, srv, any, soa, ns, ptr, other };
+inline constexpr std::size_t qtype_slot_count = 8;
 
 QtypeSlot slot_of(std::uint16_t qtype) noexcept;
 
@@ -52,7 +52,10 @@ struct Zone {
 
 struct ZoneModel {
   std::vector<Zone> zones;      // [0] = domain, [1] = alt_domain if any
-  std::vector<NameSpec> names;  // each name once, empty non-terminals included
+  // Each name once, empty non-terminals included, and the reverse names
+  // (in-addr.arpa, ip6.arpa) of node addresses: those under zone 0 for
+  // their negative SOA, though not in it -- other reverse names are not ours.
+  std::vector<NameSpec> names;
   WireName datacenter;          // one label, for <x>.addr.<dc>.<domain>; empty if unusable
 };
 

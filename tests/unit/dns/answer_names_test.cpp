@@ -341,3 +341,43 @@ TEST_CASE("the first definition wins when two forms spell the same name") {
   q.name = "web.service.service.consul";
   CHECK(ask(*table, q).answer() == std::vector<std::string>{"web.service.service.consul. 0 IN A 10.9.9.9"});
 }
+
+TEST_CASE("reverse lookups: a node address answers PTR <node>.node.<dc>.<domain>, as Consul; others are not ours") {
+  auto c = fixture();
+  // Two nodes on one address: both names, in catalog order.
+  c.instances.push_back(instance("web5", "web", "host5", "10.0.0.1", 8080));
+  auto table = compile(c);
+  Query q;
+  q.qtype = LDNS_RR_TYPE_PTR;
+  q.name = "11.0.25.172.in-addr.arpa";
+  auto r = ask(*table, q);
+  REQUIRE(r.pkt);
+  CHECK(r.rcode() == LDNS_RCODE_NOERROR);
+  CHECK(r.aa());
+  CHECK(r.answer() == std::vector<std::string>{"11.0.25.172.in-addr.arpa. 7 IN PTR mastera.node.dc1.consul."});
+
+  q.name = "1.0.0.10.IN-ADDR.ARPA";
+  CHECK(as_set(ask(*table, q).answer()) ==
+        as_set({"1.0.0.10.IN-ADDR.ARPA. 7 IN PTR host1.node.dc1.consul.",
+                "1.0.0.10.IN-ADDR.ARPA. 7 IN PTR host5.node.dc1.consul."}));
+
+  q.name = "4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa";
+  CHECK(ask(*table, q).answer() ==
+        std::vector<std::string>{q.name + ". 7 IN PTR host4.node.dc1.consul."});
+
+  // Another type at a PTR name: NODATA, not REFUSED.
+  q.name = "11.0.25.172.in-addr.arpa";
+  q.qtype = LDNS_RR_TYPE_A;
+  r = ask(*table, q);
+  CHECK(r.rcode() == LDNS_RCODE_NOERROR);
+  CHECK(r.answer().empty());
+
+  // Addresses we do not serve, and the reverse tree above ours: not ours
+  // (forwarded when recursors are configured, REFUSED here).
+  q.qtype = LDNS_RR_TYPE_PTR;
+  for (const char* name : {"9.9.9.9.in-addr.arpa", "0.25.172.in-addr.arpa", "in-addr.arpa", "arpa"}) {
+    CAPTURE(name);
+    q.name = name;
+    CHECK(ask(*table, q).rcode() == LDNS_RCODE_REFUSED);
+  }
+}

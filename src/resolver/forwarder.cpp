@@ -109,7 +109,12 @@ void Forwarder::handle(QuestionKey key, bool tcp, Completion done) {
       it->second.waiters.push_back(std::move(done));
       return;
     }
-  } else if (pending_.size() < static_cast<std::size_t>(settings_.max_outstanding) && !addresses_.empty()) {
+  } else if (addresses_.empty()) {
+    // A reload just took the recursors away; the answer table that stops
+    // sending us questions is on its way.
+    done(failure_answer(std::move(key), wire::rcode::servfail, 0, now));
+    return;
+  } else if (pending_.size() < static_cast<std::size_t>(settings_.max_outstanding)) {
     pending_[pending_key].waiters.push_back(std::move(done));
     asio::co_spawn(io_, resolve(std::move(key), std::move(pending_key), tcp), fail_loudly("forwarding a question"));
     return;

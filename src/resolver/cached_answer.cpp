@@ -137,14 +137,13 @@ std::shared_ptr<const CachedAnswer> failure_answer(QuestionKey key, std::uint8_t
                                                    std::int64_t now_ms) {
   auto answer = std::make_shared<CachedAnswer>();
   auto& w = answer->wire;
-  w.assign(header_size, 0);
+  w.assign(header_size + key.name.size() + 4, 0);
   w[2] = 0x81;  // QR, RD
   w[3] = rc;
   write16(w.data() + 4, 1);
-  w.insert(w.end(), key.name.begin(), key.name.end());
-  w.resize(w.size() + 4);
-  write16(w.data() + w.size() - 4, key.qtype);
-  write16(w.data() + w.size() - 2, key.qclass);
+  std::memcpy(w.data() + header_size, key.name.data(), key.name.size());
+  write16(w.data() + header_size + key.name.size(), key.qtype);
+  write16(w.data() + header_size + key.name.size() + 2, key.qclass);
   answer->key = std::move(key);
   answer->hash = answer->key.hash();
   answer->stored_ms = now_ms;

@@ -21,24 +21,20 @@ using asio::ip::udp;
 using namespace wire;
 
 std::vector<std::uint8_t> make_query(const QuestionKey& key, std::uint16_t id, std::uint16_t payload) {
-  std::vector<std::uint8_t> q(header_size, 0);
+  std::vector<std::uint8_t> q(header_size + key.name.size() + 4 + 11, 0);
   write16(q.data(), id);
-  q[2] = 0x01;                          // RD
-  q[3] = (key.flags & 2) ? 0x10 : 0;    // CD
+  q[2] = 0x01;                        // RD
+  q[3] = (key.flags & 2) ? 0x10 : 0;  // CD
   write16(q.data() + 4, 1);
-  write16(q.data() + 10, 1);            // our OPT
-  q.insert(q.end(), key.name.begin(), key.name.end());
-  const std::size_t at = q.size();
-  q.resize(at + 4 + 11);
-  write16(q.data() + at, key.qtype);
-  write16(q.data() + at + 2, key.qclass);
-  std::uint8_t* opt = q.data() + at + 4;
-  opt[0] = 0;
+  write16(q.data() + 10, 1);  // our OPT
+  std::memcpy(q.data() + header_size, key.name.data(), key.name.size());
+  std::uint8_t* p = q.data() + header_size + key.name.size();
+  write16(p, key.qtype);
+  write16(p + 2, key.qclass);
+  std::uint8_t* opt = p + 4;  // owner: the root, already 0
   write16(opt + 1, type_opt);
   write16(opt + 3, payload);
-  write16(opt + 5, 0);
   write16(opt + 7, (key.flags & 1) ? 0x8000 : 0);  // DO
-  write16(opt + 9, 0);
   return q;
 }
 

@@ -50,8 +50,11 @@ void UdpListener::drain() noexcept {
       // different message.
       if (in_[static_cast<std::size_t>(i)].msg_hdr.msg_flags & MSG_TRUNC) continue;
       std::span<const std::uint8_t> query(s.query.data(), in_[static_cast<std::size_t>(i)].msg_len);
-      std::size_t length = 0;
-      if (!answer(static_cast<std::size_t>(i), query, table, length)) continue;
+      QueryOutcome outcome = answer_query(table, query, s.response, Transport::udp, rotation_++);
+      std::size_t length = outcome.length;
+      if (outcome.action != QueryOutcome::Action::reply &&
+          (outcome.action == QueryOutcome::Action::drop || !resolve(static_cast<std::size_t>(i), query, outcome, length)))
+        continue;
       s.out_iov = {s.response.data(), length};
       msghdr& h = out_[replies].msg_hdr;
       h.msg_name = &s.peer;
@@ -75,14 +78,10 @@ void UdpListener::drain() noexcept {
   }
 }
 
-bool UdpListener::answer(std::size_t i, std::span<const std::uint8_t> query, const AnswerTable& table,
-                         std::size_t& length) {
+bool UdpListener::resolve(std::size_t i, std::span<const std::uint8_t> query, const QueryOutcome& outcome,
+                          std::size_t& length) {
+  if (!resolver_) return true;  // the REFUSED answer_query wrote
   Slot& s = (*slots_)[i];
-  QueryOutcome outcome = answer_query(table, query, s.response, Transport::udp, rotation_++);
-  length = outcome.length;
-  if (outcome.action == QueryOutcome::Action::reply) return true;
-  if (outcome.action == QueryOutcome::Action::drop) return false;
-  if (!resolver_) return true;  // REFUSED
   const auto* peer = reinterpret_cast<const sockaddr*>(&s.peer);
   switch (resolver_->handle(query, outcome.question, peer, Transport::udp, s.response, length)) {
     case Resolver::Session::Step::answered:

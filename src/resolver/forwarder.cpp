@@ -120,9 +120,7 @@ void Forwarder::handle(QuestionKey key, bool tcp, Completion done) {
     return;
   }
   ++counts_.overloaded;
-  const auto wall = std::chrono::steady_clock::now();
-  if (wall >= quiet_until_) {
-    quiet_until_ = wall + std::chrono::seconds(10);
+  if (overloaded_log_.due()) {
     spdlog::warn("event=forward_overloaded in_flight={} limit={} refused_total={} hint=\"clients get SERVFAIL; if "
                  "the recursors are slow, check them; if this is normal load, raise "
                  "dns_config.recursor_max_outstanding\"",
@@ -138,11 +136,21 @@ asio::awaitable<Exchange> Forwarder::ask(std::size_t recursor, const QuestionKey
   const auto timeout = settings_.timeout;
   auto query = make_query(key, random_.next(), payload_);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto dropped_before = counts_.dropped.wrong_source + counts_.dropped.wrong_question;
   ++counts_.upstream_questions;
   // No co_await inside ?: -- g++ 12 destroys the result early there.
   Exchange x;
   if (tcp) x = co_await ask_tcp({address, u.port}, std::move(query), key, deadline, counts_.dropped);
   else x = co_await ask_udp({address, u.port}, std::move(query), key, deadline, counts_.dropped);
+  if (counts_.dropped.wrong_source + counts_.dropped.wrong_question != dropped_before && dropped_log_.due()) {
+    // What a spoofing attempt looks like (or a confused recursor): said,
+    // with the totals, and otherwise ignored.
+    spdlog::warn("event=upstream_answer_dropped recursor={} question={} wrong_source_total={} "
+                 "wrong_question_total={} hint=\"answers not from the address asked, or not for the question "
+                 "asked, were ignored; many of them mean someone is trying to spoof answers\"",
+                 endpoint_text(u), logfmt_value(shown(key)), counts_.dropped.wrong_source,
+                 counts_.dropped.wrong_question);
+  }
   if (x.outcome == Exchange::Outcome::truncated) {
     // Too big for UDP: the same recursor over TCP, with a fresh ID and time.
     ++counts_.upstream_questions;
@@ -185,9 +193,7 @@ asio::awaitable<void> Forwarder::resolve(QuestionKey key, std::string pending_ke
   if (!answer) {
     ++counts_.failed;
     answer = failure_answer(key, wire::rcode::servfail, failure_ttl, monotonic_ms());
-    const auto wall = std::chrono::steady_clock::now();
-    if (wall >= quiet_until_) {
-      quiet_until_ = wall + std::chrono::seconds(10);
+    if (failed_log_.due()) {
       spdlog::warn("event=forward_failed question={} tried={} failed_total={} hint=\"clients get SERVFAIL; check "
                    "the recursors (recursors, dns_config.recursor_timeout)\"",
                    logfmt_value(shown(key)), logfmt_value(fmt::format("{}", fmt::join(problems, "; "))),

@@ -74,7 +74,17 @@ class Forwarder {
   std::unordered_map<std::string, Pending> pending_;
   RandomIds random_;
   Counts counts_;
-  std::chrono::steady_clock::time_point quiet_until_{};  // throttles the overload/failure lines
+  // Each kind of warning at most every 10 s: they come in floods.
+  struct Throttle {
+    std::chrono::steady_clock::time_point quiet_until{};
+    bool due() {
+      const auto now = std::chrono::steady_clock::now();
+      if (now < quiet_until) return false;
+      quiet_until = now + std::chrono::seconds(10);
+      return true;
+    }
+  };
+  Throttle overloaded_log_, failed_log_, dropped_log_;
 };
 
 }  // namespace failoverdns::resolver

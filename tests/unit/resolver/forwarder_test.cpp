@@ -144,3 +144,21 @@ TEST_CASE("random: every recursor takes a share") {
   CHECK(two.queries >= 5);
   CHECK(one.queries + two.queries == 40);
 }
+
+TEST_CASE("spoofed answers are counted by the forwarder and never reach the askers") {
+  FakeUpstream upstream([](int fd, const sockaddr_in& from, const std::vector<std::uint8_t>& query) {
+    auto spoof = reply_to(query, 66);
+    spoof[0] ^= 0x5A;  // a guessed ID
+    send_to(fd, from, spoof);
+    send_to(fd, from, reply_to(query, 80));
+  });
+  Forwarder forwarder(settings_for({upstream.port}), 1232);
+  forwarder.start();
+  Answers answers;
+  forwarder.submit(key_of("www.example.org"), false, answers.completion());
+  REQUIRE(answers.wait_for(1));
+  CHECK(last_octet(*answers.got[0]) == 80);
+  forwarder.stop();
+  CHECK(forwarder.counts().dropped.wrong_question == 1);
+  CHECK(forwarder.counts().dropped.wrong_source == 0);
+}

@@ -50,6 +50,9 @@ bool CachedAnswer::answers(const std::uint8_t* query_name, std::uint16_t qtype, 
                            std::uint8_t flags) const noexcept {
   if (key.qtype != qtype || key.qclass != qclass || key.flags != flags) return false;
   const auto* ours = reinterpret_cast<const std::uint8_t*>(key.name.data());
+  // Most clients ask in lower case: one memcmp. 0x20-randomised ones take
+  // the byte-by-byte way.
+  if (std::memcmp(query_name, ours, key.name.size()) == 0) return true;
   for (std::size_t i = 0; i < key.name.size(); ++i)
     if (lower_case[query_name[i]] != ours[i]) return false;
   return true;

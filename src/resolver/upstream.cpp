@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <memory>
 
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -77,13 +78,19 @@ asio::awaitable<Exchange> ask_udp(udp::endpoint recursor, std::vector<std::uint8
     x.problem = "cannot send: " + ec.message();
     co_return x;
   }
-  std::vector<std::uint8_t> buffer(65535);
+  // Room for any answer a recursor may send us over UDP (we offer at most
+  // 4096, edns_buffer_size's maximum); anything longer arrives cut, fails
+  // to parse, and the next recursor is asked. Left uninitialised: zeroing
+  // it would cost more than the rest of the exchange.
+  constexpr std::size_t room = 4096;
+  auto buffer = std::make_unique_for_overwrite<std::uint8_t[]>(room);
   for (;;) {
     udp::endpoint from;
     std::size_t n = 0;
     {
       OperationDeadline guard(executor, deadline, [&socket] { socket.cancel(); });
-      n = co_await socket.async_receive_from(asio::buffer(buffer), from, asio::redirect_error(asio::use_awaitable, ec));
+      n = co_await socket.async_receive_from(asio::buffer(buffer.get(), room), from,
+                                             asio::redirect_error(asio::use_awaitable, ec));
       if (guard.expired()) {
         x.problem = "no answer in time";
         co_return x;
@@ -98,13 +105,12 @@ asio::awaitable<Exchange> ask_udp(udp::endpoint recursor, std::vector<std::uint8
       ++drops.wrong_source;
       continue;
     }
-    if (!answers_query(std::span(buffer.data(), n), id, key)) {
+    if (!answers_query(std::span(buffer.get(), n), id, key)) {
       ++drops.wrong_question;
       continue;
     }
-    buffer.resize(n);
     x.outcome = (buffer[2] & 0x02) ? Exchange::Outcome::truncated : Exchange::Outcome::answered;
-    x.reply = std::move(buffer);
+    x.reply.assign(buffer.get(), buffer.get() + n);
     co_return x;
   }
 }

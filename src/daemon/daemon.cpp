@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "checks.hpp"
+#include "privileges.hpp"
 #include "failoverdns/dns/answer_table.hpp"
 #include "failoverdns/catalog/catalog.hpp"
 #include "failoverdns/support/log_value.hpp"
@@ -84,12 +85,16 @@ void Daemon::reload() {
   }
   auto changed = listener_changes(config_.listeners, next->listeners);
   if (config_.resolver.cache_size != next->resolver.cache_size) changed.push_back("dns_config.recursor_cache_size");
+  if (next->user != config_.user) changed.push_back("user");
+  if (next->group != config_.group) changed.push_back("group");
   if (!changed.empty())
-    spdlog::warn("event=reload_needs_restart settings={} kept=\"the running listeners, as they were\" "
-                 "hint=\"sockets and threads are made at start: restart failoverdns to apply these\"",
+    spdlog::warn("event=reload_needs_restart settings={} kept=\"the running listeners and user, as they were\" "
+                 "hint=\"sockets, threads and the user are set at start: restart failoverdns to apply these\"",
                  logfmt_value(fmt::format("{}", fmt::join(changed, ","))));
   next->listeners = config_.listeners;  // what runs, so the next reload compares with it
   next->resolver.cache_size = config_.resolver.cache_size;
+  next->user = config_.user;
+  next->group = config_.group;
   // Build the new checks first: if one cannot start (an unreadable state
   // file), the running configuration stays, as for a parse error.
   std::unique_ptr<Checks> checks;
@@ -141,6 +146,20 @@ int Daemon::run() {
       return 1;
     }
     dns_ = std::move(*server);
+  }
+  // Sockets are bound: nothing needs root any more (Knot's order). The
+  // check after it is what a reload or a save would otherwise find out
+  // later, in the middle of the night.
+  if (auto dropped = drop_privileges(config_); !dropped) {
+    spdlog::error("event=not_started error={}", logfmt_value(dropped.error().message));
+    return 1;
+  }
+  if (auto problems = unreachable_files(config_, sources_); !problems.empty()) {
+    for (const auto& p : problems) spdlog::error("event=file_not_reachable message={}", logfmt_value(p));
+    spdlog::error("event=not_started errors={} hint=\"fix the access to the files above\"", problems.size());
+    return 1;
+  }
+  if (dns_) {
     resolver_->start();
     dns_->start();
     spdlog::info("event=listening addresses=\"{}\" port={} protocols=udp,tcp workers={}",

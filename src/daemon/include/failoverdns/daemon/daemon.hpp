@@ -1,7 +1,8 @@
 // The running daemon: the control plane's io_context and everything on it
 // (configuration, the live catalog, health checks, failover), plus the DNS
 // server whose answers it publishes. Start-up order follows Knot's: bind
-// sockets, then start work; any failure before serving is an exit code.
+// sockets, drop privileges, then start work; any failure before serving is
+// an exit code.
 #pragma once
 
 #include <cstdint>

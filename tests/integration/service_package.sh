@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The .deb: made here by the CPack config tools/package uses, from this
 # build dir (so its binary is this build's, not tools/package's optimised
-# one; the packaging is the same). Checks its control fields and
+# one; the packaging is the same), or the one FAILOVERDNS_DEB names. Checks its control fields and
 # dependencies (dpkg-shlibdeps), conffiles and file places, then runs its
 # maintainer scripts for real, in a private mount namespace with a copy of
 # /etc and an empty /var/lib, so the host's accounts are never touched:
@@ -12,12 +12,18 @@
 source "$(dirname "$0")/daemon_lib.sh"
 build=${FAILOVERDNS_BUILD_DIR:-$src/build-asan}
 
+# FAILOVERDNS_DEB=build-package/failoverdns_*.deb checks tools/package's
+# own package instead.
 started=$(now_ms)
-(cd "$build" && cpack -G DEB -B "$work/pkg" >"$work/cpack.log" 2>&1) || fail "cpack: $(tail -5 "$work/cpack.log")"
-deb=$(ls "$work"/pkg/failoverdns_*.deb)
+if [ -n "${FAILOVERDNS_DEB:-}" ]; then
+  deb=$(realpath "$FAILOVERDNS_DEB")
+else
+  (cd "$build" && cpack -G DEB -B "$work/pkg" >"$work/cpack.log" 2>&1) || fail "cpack: $(tail -5 "$work/cpack.log")"
+  deb=$(ls "$work"/pkg/failoverdns_*.deb)
+fi
 version=$(sed -nE 's/^project\(failoverdns VERSION ([0-9.]+).*/\1/p' "$src/CMakeLists.txt")
 [ "$(basename "$deb")" = "failoverdns_${version}-1_$(dpkg --print-architecture).deb" ] || fail "unexpected file name: $deb"
-ok "cpack -G DEB made $(basename "$deb") in $(( $(now_ms) - started )) ms"
+ok "$(basename "$deb"), made or found in $(( $(now_ms) - started )) ms"
 
 field() { dpkg-deb --field "$deb" "$1"; }
 [ "$(field Package)" = failoverdns ] && [ "$(field Version)" = "${version}-1" ] && [ "$(field Section)" = net ] ||

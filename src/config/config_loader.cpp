@@ -1,3 +1,5 @@
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -277,6 +279,34 @@ void check_recursors(const Config& config, std::size_t from_list, ConfigReader& 
   }
 }
 
+// The group whose members may read password files: the one failoverdns
+// will run as. Names that do not exist here are warned about, not errors:
+// a config may be checked on another machine, and the daemon refuses to
+// switch to a missing account anyway, saying so.
+conf::SecretReaders secret_readers(const Config& config, ConfigReader& r) {
+  conf::SecretReaders readers{::getegid(), {}};
+  if (config.user.empty()) return readers;
+  const passwd* pw = ::getpwnam(config.user.c_str());
+  if (!pw)
+    r.warning("user", fmt::format("no user \"{}\" on this machine; failoverdns started as root cannot switch to it: "
+                                  "create it (adduser --system --group {}) or change \"user\"",
+                                  config.user, config.user));
+  if (config.group.empty()) {
+    if (!pw) return readers;
+    readers.gid = pw->pw_gid;
+    const group* gr = ::getgrgid(pw->pw_gid);
+    readers.group = gr ? gr->gr_name : std::to_string(pw->pw_gid);
+    return readers;
+  }
+  readers.group = config.group;
+  if (const group* gr = ::getgrnam(config.group.c_str())) readers.gid = gr->gr_gid;
+  else
+    r.warning("group", fmt::format("no group \"{}\" on this machine; failoverdns started as root cannot switch to it: "
+                                   "create it (addgroup --system {}) or change \"group\"",
+                                   config.group, config.group));
+  return readers;
+}
+
 }  // namespace
 
 std::optional<Config> load_config(const std::vector<ConfigSource>& sources, ConfigDiagnostics& diagnostics) {
@@ -309,6 +339,14 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
       else
         r.error(p,
                 fmt::format("expected a domain name like \"consul\" (dot-separated DNS labels), got {}", shown(v, p)));
+    };
+  };
+
+  const auto account_name = [&r](std::string& out, std::string_view what) {
+    return [&r, &out, what](auto& v, auto& p) {
+      auto s = r.string(v, p);
+      if (s && s->empty()) r.error(p, fmt::format("expected {}, got \"\"", what));
+      else if (s) out = *s;
     };
   };
 
@@ -403,6 +441,8 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
              else r.error(p, fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v, p)));
            }},
           {"failover", [&](auto& v, auto&) { failover = &v; }},
+          {"user", account_name(config.user, "a user name")},
+          {"group", account_name(config.group, "a group name")},
           // Agent-level checks (node checks, or checks bound by service_id)
           // are a separate Consul feature; say so rather than "ignored key".
           {"check", [&](auto&, auto& p) { r.warning(p, kAgentChecks); }},
@@ -423,7 +463,10 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
     if (auto s = conf::read_service(source, diagnostics)) config.services.push_back(std::move(*s));
   check_unique_ids(config.services, diagnostics);
   normalise(config);
-  if (failover) config.failover = conf::read_failover(*failover, r, config.services);
+  if (!config.group.empty() && config.user.empty())
+    r.error("group", "set \"user\" too: failoverdns switches to a user and a group together");
+  const conf::SecretReaders readers = secret_readers(config, r);
+  if (failover) config.failover = conf::read_failover(*failover, r, config.services, readers);
   // Checks that will not run are said here rather than when checks start,
   // so --check-config says it too.
   for (const auto& s : config.services) {

@@ -3,6 +3,8 @@
 // top level and calls these.
 #pragma once
 
+#include <sys/types.h>
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -30,8 +32,17 @@ std::optional<ServiceDefinition> read_service(const ServiceSource& source, Confi
 // or after a warning for a Consul check type we do not run (http, ttl, ...).
 std::optional<CheckDefinition> read_check(const json& value, const std::string& path, ConfigReader& reader);
 
+// Who may read a password file besides its owner: the group failoverdns
+// runs as. A service account reads root-owned secrets through it
+// (root:failoverdns 0640), so that group's read bit is no exposure.
+struct SecretReaders {
+  gid_t gid;
+  std::string group;  // the configured group, for the fix; empty = none configured (the fix is chmod 600)
+};
+
 // The "failover" object of the merged tree, checked against the services.
 std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& reader,
-                                            const std::vector<ServiceDefinition>& services);
+                                            const std::vector<ServiceDefinition>& services,
+                                            const SecretReaders& readers);
 
 }  // namespace failoverdns::conf

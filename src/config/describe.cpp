@@ -64,6 +64,10 @@ std::string describe(const Config& config) {
     out += describe_forwarding(config.resolver);
   }
 
+  if (!config.user.empty())
+    out += fmt::format("runs as user {}, {} (switched to after binding the DNS sockets when started as root)\n",
+                       config.user, config.group.empty() ? "its primary group" : "group " + config.group);
+
   // Grouped by service, in the order services first appear.
   std::vector<std::string> names;
   for (const auto& s : config.services)

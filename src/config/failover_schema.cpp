@@ -15,19 +15,29 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A secret is only as private as the file that holds it. A password file is
-// ours alone, so group access is already too open; a Consul config dir is
-// often root:consul 0640 for the agent's group, so only "others" is.
+// A secret is only as private as the file that holds it. A password file
+// may be read by its owner and by the group failoverdns runs as, nobody
+// else; a Consul config dir is often root:consul 0640 for the agent's group,
+// so only "others" is too open for a config file.
 struct Exposure {
   mode_t too_open;
   std::string_view said;
 };
-constexpr Exposure kPasswordFile{S_IRWXG | S_IRWXO, "accessible by group or others"};
 constexpr Exposure kConfigFile{S_IROTH, "readable by others"};
 
 void warn_if_exposed(const std::string& file, mode_t mode, Exposure exposure, std::string_view fix,
                      const std::string& path, ConfigReader& r) {
   if ((mode & exposure.too_open) != 0) r.warning(path, fmt::format("\"{}\" is {}; {}", file, exposure.said, fix));
+}
+
+void warn_if_secret_exposed(const std::string& file, const struct stat& st, const SecretReaders& readers,
+                            const std::string& path, ConfigReader& r) {
+  const bool group_ok = st.st_gid == readers.gid && (st.st_mode & (S_IWGRP | S_IXGRP)) == 0;
+  if ((st.st_mode & S_IRWXO) == 0 && ((st.st_mode & S_IRWXG) == 0 || group_ok)) return;
+  const std::string fix = readers.group.empty()
+                              ? fmt::format("chmod 600 {}", file)
+                              : fmt::format("chgrp {} {} and chmod 640 it", readers.group, file);
+  r.warning(path, fmt::format("\"{}\" is accessible by group or others; {}", file, fix));
 }
 
 // A password written inline is readable by whoever can read its config file.
@@ -45,8 +55,10 @@ void warn_if_inline_exposed(const std::string& password, const std::string& sett
 
 // Secrets live in files so config dirs can be world-readable; a relative
 // name is taken from the directory of the config file that gives it.
-std::optional<std::string> read_secret_file(const std::string& name, const std::string& path, ConfigReader& r) {
-  fs::path file(name);
+// `file` is set to the resolved name.
+std::optional<std::string> read_secret_file(const std::string& name, const std::string& path,
+                                            const SecretReaders& readers, ConfigReader& r, fs::path& file) {
+  file = name;
   if (file.is_relative()) file = fs::path(r.file_of(path)).parent_path() / file;
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -54,8 +66,7 @@ std::optional<std::string> read_secret_file(const std::string& name, const std::
     return std::nullopt;
   }
   struct stat st {};
-  if (::fstat(fd, &st) == 0)
-    warn_if_exposed(file.string(), st.st_mode, kPasswordFile, fmt::format("chmod 600 {}", file.string()), path, r);
+  if (::fstat(fd, &st) == 0) warn_if_secret_exposed(file.string(), st, readers, path, r);
   std::string secret;
   char buf[4096];
   ssize_t n;
@@ -73,7 +84,8 @@ std::optional<std::string> read_secret_file(const std::string& name, const std::
 }  // namespace
 
 std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& r,
-                                            const std::vector<ServiceDefinition>& services) {
+                                            const std::vector<ServiceDefinition>& services,
+                                            const SecretReaders& readers) {
   std::vector<FailoverSettings> out;
   if (!failover.is_object()) {
     r.error("failover", fmt::format("expected an object of service name to failover settings, got {}",
@@ -178,12 +190,14 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
     if (inline_replication_password) warn_if_inline_exposed(f.replication_password, path, "replication_password", r);
     if (inline_password && password_file) r.error(path, "give \"password\" or \"password_file\", not both");
     else if (password_file) {
-      if (auto s = read_secret_file(password_file->first, password_file->second, r)) f.password = *s;
+      if (auto s = read_secret_file(password_file->first, password_file->second, readers, r, f.password_file))
+        f.password = *s;
     }
     if (inline_replication_password && replication_password_file)
       r.error(path, "give \"replication_password\" or \"replication_password_file\", not both");
     else if (replication_password_file) {
-      if (auto s = read_secret_file(replication_password_file->first, replication_password_file->second, r))
+      if (auto s = read_secret_file(replication_password_file->first, replication_password_file->second, readers, r,
+                                    f.replication_password_file))
         f.replication_password = *s;
     }
 

@@ -66,6 +66,16 @@ void CheckSet::start() {
   impl_->health->start();
 }
 
+void CheckSet::when_first_round_published(std::function<void()> done) {
+  auto waiting = std::make_shared<std::size_t>(impl_->failover.size());
+  if (*waiting == 0) return done();
+  auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+  for (auto& f : impl_->failover)
+    f->when_first_round_published([waiting, shared_done] {
+      if (--*waiting == 0) (*shared_done)();
+    });
+}
+
 void CheckSet::stop() {
   if (!impl_) return;
   for (auto& f : impl_->failover)

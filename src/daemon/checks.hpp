@@ -4,6 +4,7 @@
 // reload builds the next one. Control-plane thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -26,6 +27,11 @@ class CheckSet {
 
   void start();
   void stop();
+
+  // Calls `done` once every failover service has had its first probe round
+  // published (FailoverController::when_first_round_published); at once
+  // without failover services. Health checks do not delay it.
+  void when_first_round_published(std::function<void()> done);
 
  private:
   struct Impl;

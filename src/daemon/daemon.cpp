@@ -12,6 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "checks.hpp"
+#include "privileges.hpp"
+#include "systemd_notify.hpp"
 #include "failoverdns/dns/answer_table.hpp"
 #include "failoverdns/catalog/catalog.hpp"
 #include "failoverdns/support/log_value.hpp"
@@ -36,6 +38,25 @@ std::vector<std::string> listener_changes(const ListenerSettings& a, const Liste
     changed.push_back("dns_config.tcp_max_connections_per_client");
   return changed;
 }
+
+// Whatever a reload ends with, systemd hears that it ended (READY=1 after
+// RELOADING=1), with a status line saying how.
+class ReloadNotice {
+ public:
+  explicit ReloadNotice(bool daemon_ready) : active_(daemon_ready) {
+    if (active_) systemd_notify::reloading();
+  }
+  ~ReloadNotice() {
+    if (active_) systemd_notify::ready(status_);
+  }
+  ReloadNotice(const ReloadNotice&) = delete;
+  ReloadNotice& operator=(const ReloadNotice&) = delete;
+  void failed() { status_ = "serving; the last reload failed, the running configuration stays (see the log)"; }
+
+ private:
+  bool active_;
+  std::string status_ = "serving; configuration reloaded";
+};
 
 }  // namespace
 
@@ -72,6 +93,7 @@ void Daemon::publish(const Catalog& catalog) {
 
 void Daemon::reload() {
   spdlog::info("event=reload_started");
+  ReloadNotice notice(ready_);
   ConfigDiagnostics diagnostics;
   auto next = load_config(sources_, diagnostics);
   for (const auto& w : diagnostics.warnings) spdlog::warn("event=config_warning message={}", logfmt_value(w));
@@ -80,16 +102,21 @@ void Daemon::reload() {
     spdlog::error("event=reload_failed errors={} hint=\"the running configuration stays; fix the errors and send "
                   "SIGHUP again\"",
                   diagnostics.errors.size());
+    notice.failed();
     return;
   }
   auto changed = listener_changes(config_.listeners, next->listeners);
   if (config_.resolver.cache_size != next->resolver.cache_size) changed.push_back("dns_config.recursor_cache_size");
+  if (next->user != config_.user) changed.push_back("user");
+  if (next->group != config_.group) changed.push_back("group");
   if (!changed.empty())
-    spdlog::warn("event=reload_needs_restart settings={} kept=\"the running listeners, as they were\" "
-                 "hint=\"sockets and threads are made at start: restart failoverdns to apply these\"",
+    spdlog::warn("event=reload_needs_restart settings={} kept=\"the running listeners and user, as they were\" "
+                 "hint=\"sockets, threads and the user are set at start: restart failoverdns to apply these\"",
                  logfmt_value(fmt::format("{}", fmt::join(changed, ","))));
   next->listeners = config_.listeners;  // what runs, so the next reload compares with it
   next->resolver.cache_size = config_.resolver.cache_size;
+  next->user = config_.user;
+  next->group = config_.group;
   // Build the new checks first: if one cannot start (an unreadable state
   // file), the running configuration stays, as for a parse error.
   std::unique_ptr<Checks> checks;
@@ -97,6 +124,7 @@ void Daemon::reload() {
     checks = std::make_unique<Checks>(CheckSet(io_, *next, *live_, checks_ ? &checks_->checks : nullptr));
   } catch (const std::exception& e) {
     spdlog::error("event=reload_failed error={} hint=\"the running configuration stays\"", logfmt_value(e.what()));
+    notice.failed();
     return;
   }
   stop_checks();
@@ -105,6 +133,8 @@ void Daemon::reload() {
   live_->replace_base(make_catalog(config_));
   checks_ = std::move(checks);
   checks_->checks.start();
+  // Still starting: readiness now waits for the new checks' first round.
+  if (!ready_) checks_->checks.when_first_round_published([this] { announce_ready(); });
   spdlog::info("event=reload_complete services={}", config_.services.size());
 }
 
@@ -117,6 +147,16 @@ bool Daemon::start_checks() {
   }
   checks_->checks.start();
   return true;
+}
+
+void Daemon::announce_ready() {
+  if (ready_) return;
+  ready_ = true;
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_);
+  spdlog::info("event=ready startup_ms={} services={} failover_services={}", took.count(), config_.services.size(),
+               config_.failover.size());
+  systemd_notify::ready("serving");
 }
 
 void Daemon::stop_checks() {
@@ -141,6 +181,20 @@ int Daemon::run() {
       return 1;
     }
     dns_ = std::move(*server);
+  }
+  // Sockets are bound: nothing needs root any more (Knot's order). The
+  // check after it is what a reload or a save would otherwise find out
+  // later, in the middle of the night.
+  if (auto dropped = drop_privileges(config_); !dropped) {
+    spdlog::error("event=not_started error={}", logfmt_value(dropped.error().message));
+    return 1;
+  }
+  if (auto problems = unreachable_files(config_, sources_); !problems.empty()) {
+    for (const auto& p : problems) spdlog::error("event=file_not_reachable message={}", logfmt_value(p));
+    spdlog::error("event=not_started errors={} hint=\"fix the access to the files above\"", problems.size());
+    return 1;
+  }
+  if (dns_) {
     resolver_->start();
     dns_->start();
     spdlog::info("event=listening addresses=\"{}\" port={} protocols=udp,tcp workers={}",
@@ -148,11 +202,13 @@ int Daemon::run() {
   }
 
   if (!start_checks()) return 1;
+  checks_->checks.when_first_round_published([this] { announce_ready(); });
 
   boost::asio::signal_set stop_signals(io_, SIGINT, SIGTERM);
   stop_signals.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("event=stopping signal={}", signal);
+    systemd_notify::stopping();
     stop_checks();
     io_.stop();
   });

@@ -1,5 +1,8 @@
 #include "failoverdns/failover/failover_controller.hpp"
 
+#include <set>
+#include <utility>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,7 +28,9 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
         members(std::move(members_)),
         catalog(catalog_),
         failover_io(std::move(failover_io_)),
-        state(std::move(initial)) {}
+        state(std::move(initial)) {
+    for (const auto& m : members) unprobed.insert(m.id);
+  }
 
   asio::io_context& io;
   FailoverSettings settings;
@@ -37,9 +42,13 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
   std::vector<std::unique_ptr<asio::steady_timer>> timers;
   std::map<std::string, Milliseconds> next_probe_in;
   bool stopped = false;
+  std::set<std::string> unprobed;  // members without a probe result yet
+  bool first_round_published = false;
+  std::function<void()> on_first_round_published;
 
   void feed(DeciderInput input) {
     if (stopped) return;
+    for (const auto& o : input.observations) unprobed.erase(o.instance_id);
     input.now = Clock::now();
     input.wall_now = std::chrono::system_clock::now();
     Decision d = decider.decide(state, input);
@@ -73,6 +82,10 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
                        ActionResult failed{id, false, "executor failed: " + exception_text(failure), {}};
                        self->feed(DeciderInput{{}, {}, {}, {std::move(failed)}});
                      });
+    }
+    if (!first_round_published && unprobed.empty() && state.primary_saved()) {
+      first_round_published = true;
+      if (auto done = std::exchange(on_first_round_published, nullptr)) done();
     }
   }
 
@@ -166,6 +179,13 @@ void FailoverController::start() {
   spdlog::info("event=failover_watching service={} instances={} interval={} failcount={} timeout={}",
                impl.settings.service, impl.members.size(), format_duration(impl.settings.interval),
                impl.settings.failcount, format_duration(impl.settings.timeout));
+}
+
+void FailoverController::when_first_round_published(std::function<void()> done) {
+  if (impl_->first_round_published)
+    done();
+  else
+    impl_->on_first_round_published = std::move(done);
 }
 
 void FailoverController::stop() {

@@ -148,7 +148,7 @@ class Step {
     return nullptr;
   }
 
-  bool primary_saved() { return s().saved_version >= s().primary_version; }
+  bool primary_saved() { return s().primary_saved(); }
   bool primary_serving() {
     const auto& p = ps().primary;
     if (p.empty() || !primary_saved() || s().promotion || !member(p)) return false;

@@ -377,3 +377,37 @@ TEST_CASE("take_over() carries on from what the previous controller observed and
   CHECK(rig.role("db1") == Role::primary);
   next->stop();
 }
+
+// The daemon tells systemd READY=1 at this moment: answers that a client
+// gets from then on come from a whole probe round, and a primary found at
+// the first start is only published once saved.
+TEST_CASE("the first round is published after every member's first probe and the primary's save") {
+  LogCapture log;
+  INFO(log.text());
+  Rig rig;
+  rig.fake->held = {"db2"};
+  rig.fake->failing_save_of = "db1";
+  bool done = false;
+  Role db1_when_done = Role::none;
+  rig.controller->when_first_round_published([&] {
+    done = true;
+    db1_when_done = rig.role("db1");
+  });
+  rig.controller->start();
+  REQUIRE(run_until(rig.io, [&] { return rig.fake->probes["db1"] >= 3 && rig.fake->in_flight == 1; }));
+  CHECK_FALSE(done);  // db2's first probe is still in flight
+
+  rig.fake->held.clear();
+  rig.fake->release();
+  REQUIRE(run_until(rig.io, [&] { return std::ranges::count(rig.fake->actions, "persist_state:db1") >= 2; }));
+  CHECK_FALSE(done);  // db1 found, but not saved: not published either
+  CHECK(rig.role("db1") != Role::primary);
+
+  rig.fake->failing_save_of.clear();
+  REQUIRE(run_until(rig.io, [&] { return done; }));
+  CHECK(db1_when_done == Role::primary);
+
+  bool again = false;
+  rig.controller->when_first_round_published([&] { again = true; });
+  CHECK(again);  // already reached: at once
+}

@@ -163,6 +163,10 @@ struct FailoverSettings {
   // there, so a server at max_connections can still be probed and fenced.
   // Replication keeps the service port.
   std::optional<std::uint16_t> extra_port;
+  // The files the passwords came from (empty when given inline): once
+  // failoverdns runs as `user`, it checks that a reload can still read them.
+  std::filesystem::path password_file;
+  std::filesystem::path replication_password_file;
   std::string path;
 
   friend bool operator==(const FailoverSettings&, const FailoverSettings&) = default;
@@ -181,6 +185,11 @@ struct Config {
   // Consul's enable_script_checks / enable_local_script_checks: script
   // checks run only when one is true (Consul's default is false too).
   bool enable_script_checks = false;
+  // Ours: the account to run as. Started as root, failoverdns switches to it
+  // after binding its sockets; empty = stay whoever started it. `group`
+  // (needs `user`) defaults to the user's primary group. Fixed at start.
+  std::string user;
+  std::string group;
 
   std::vector<ServiceDefinition> services;
   std::vector<FailoverSettings> failover;

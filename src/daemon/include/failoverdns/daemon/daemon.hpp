@@ -1,9 +1,12 @@
 // The running daemon: the control plane's io_context and everything on it
 // (configuration, the live catalog, health checks, failover), plus the DNS
 // server whose answers it publishes. Start-up order follows Knot's: bind
-// sockets, then start work; any failure before serving is an exit code.
+// sockets, drop privileges, then start work; any failure before serving is
+// an exit code. Tells systemd (Type=notify) it is ready once the answers
+// reflect a first probe round of every failover service.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -31,11 +34,14 @@ class Daemon {
   void reload();
   bool start_checks();  // false: logged, the daemon must not start
   void stop_checks();
+  void announce_ready();  // once: the log line, READY=1
 
   boost::asio::io_context io_{1};
   Config config_;
   std::vector<ConfigSource> sources_;
   std::uint32_t serial_ = 0;
+  std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
+  bool ready_ = false;
   std::unique_ptr<AnswerPublisher> answers_;
   std::unique_ptr<LiveCatalog> live_;
   std::unique_ptr<DnsServer> dns_;

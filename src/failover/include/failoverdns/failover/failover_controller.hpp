@@ -9,6 +9,7 @@
 
 #include "failoverdns/support/asio.hpp"  // first: Boost 1.74 (see there)
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -45,6 +46,13 @@ class FailoverController {
 
   void start();  // once; again is a no-op
   void stop();   // probes and actions in flight end by their deadlines
+
+  // Calls `done` once every instance has been probed once and what that
+  // round decided about the primary is saved and so published (a probe
+  // that times out counts: the round is in after `timeout` at most). At
+  // once if that already happened. The daemon tells systemd it is ready
+  // then, so a service started after it gets answers that were observed.
+  void when_first_round_published(std::function<void()> done);
 
   const FailoverSettings& settings() const;
   const std::vector<FailoverMember>& members() const;

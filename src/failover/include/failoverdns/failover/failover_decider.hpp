@@ -235,6 +235,10 @@ struct DeciderState {
   // The state after a (re)start, from what the StateStore loaded.
   static DeciderState from_persistent(FailoverState persistent);
 
+  // The primary the decider last named (if any) is on disk, so it is
+  // published: nothing about the primary waits for a save.
+  bool primary_saved() const { return saved_version >= primary_version; }
+
   // This state for a new controller that takes over from a stopped one (a
   // reload changed the service's settings): everything observed and decided
   // is kept; actions in flight, whose results went to the old one, are

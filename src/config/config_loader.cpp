@@ -86,9 +86,10 @@ std::vector<std::string> split_spaces(std::string_view text) {
 
 bool is_wildcard(std::string_view ip) { return ip == "0.0.0.0" || ip == "::" || ip == "[::]"; }
 
-// addresses.dns: Consul takes a space-separated string; a JSON list is
+// addresses.dns and addresses.http: Consul takes a space-separated string; a JSON list is
 // accepted too because people write one.
-std::optional<std::vector<std::string>> listen_addresses(const json& v, const std::string& path, ConfigReader& r) {
+std::optional<std::vector<std::string>> listen_addresses(const json& v, const std::string& path, ConfigReader& r,
+                                                         std::string_view what, std::string_view off_key) {
   std::vector<std::string> list;
   if (v.is_string()) list = split_spaces(v.get<std::string>());
   else if (v.is_array()) {
@@ -100,7 +101,7 @@ std::optional<std::vector<std::string>> listen_addresses(const json& v, const st
     return std::nullopt;
   }
   if (list.empty()) {
-    r.error(path, "expected at least one IP address (to turn DNS off, set ports.dns to -1)");
+    r.error(path, fmt::format("expected at least one IP address (to turn {} off, set {} to -1)", what, off_key));
     return std::nullopt;
   }
   bool ok = true;
@@ -234,6 +235,30 @@ void read_dns_config(const json& value, const std::string& path, ConfigReader& r
     listeners.tcp_max_connections_per_client = static_cast<int>(*n);
 }
 
+// Consul's "acl": with "enabled", the management token (initial_management,
+// formerly master) is what failoverdns's HTTP writes need too, so the
+// token an operator's scripts already send keeps working. "" = none.
+std::string acl_token(const json& value, const std::string& path, ConfigReader& r) {
+  bool enabled = false;
+  std::string token;
+  const auto token_key = [&](auto& v, auto& p) {
+    if (auto s = r.string(v, p); s && token.empty()) token = *s;
+  };
+  r.walk(value, path,
+         {
+             {"enabled",
+              [&](auto& v, auto& p) {
+                if (auto b = r.boolean(v, p)) enabled = *b;
+              }},
+             {"tokens",
+              [&](auto& v, auto& p) {
+                r.walk(v, p, {{"initial_management", token_key}, {"master", token_key}}, conf::consul_keys::acl_tokens());
+              }},
+         },
+         conf::consul_keys::acl());
+  return enabled ? token : std::string();
+}
+
 void check_unique_ids(const std::vector<ServiceDefinition>& services, ConfigDiagnostics& diagnostics) {
   for (std::size_t i = 0; i < services.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
@@ -316,7 +341,10 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
   Config config;
   config.files = merged.files;
 
-  bool have_advertise_addr = false, have_dns_addresses = false;
+  bool have_advertise_addr = false, have_dns_addresses = false, have_http_addresses = false;
+  const json* acl = nullptr;
+  std::string acl_path;
+  std::optional<std::pair<std::string, std::string>> http_token_file;  // name, path
   std::optional<std::string> bind_addr;
   std::optional<std::vector<std::string>> client_addr;
   std::vector<ResolverSettings::Upstream> single_recursor;
@@ -391,7 +419,12 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
                     {{"dns",
                       [&](auto& a, auto& ap) {
                         have_dns_addresses = true;
-                        if (auto list = listen_addresses(a, ap, r)) config.listeners.addresses = std::move(*list);
+                        if (auto list = listen_addresses(a, ap, r, "DNS", "ports.dns")) config.listeners.addresses = std::move(*list);
+                      }},
+                     {"http",
+                      [&](auto& a, auto& ap) {
+                        have_http_addresses = true;
+                        if (auto list = listen_addresses(a, ap, r, "the HTTP API", "ports.http")) config.http.addresses = std::move(*list);
                       }}},
                     conf::consul_keys::addresses());
            }},
@@ -404,6 +437,13 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
                         auto n = r.integer(port, pp, -1, 65535, expected);
                         if (n && *n == 0) r.error(pp, fmt::format("expected {}, got 0", expected));
                         else if (n) config.listeners.port = static_cast<int>(*n);
+                      }},
+                     {"http",
+                      [&](auto& port, auto& pp) {
+                        constexpr std::string_view expected = "integer 1-65535, or -1 to turn the HTTP API off";
+                        auto n = r.integer(port, pp, -1, 65535, expected);
+                        if (n && *n == 0) r.error(pp, fmt::format("expected {}, got 0", expected));
+                        else if (n) config.http.port = static_cast<int>(*n);
                       }}},
                     conf::consul_keys::ports());
            }},
@@ -441,6 +481,41 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
              else r.error(p, fmt::format("expected \"IP\" or \"IP:port\", got {}", shown(v, p)));
            }},
           {"failover", [&](auto& v, auto&) { failover = &v; }},
+          {"http_acl",
+           [&](auto& v, auto& p) {
+             auto list = r.strings(v, p);
+             if (!list) return;
+             config.http.acl.clear();
+             for (std::size_t i = 0; i < list->size(); ++i) {
+               if (auto n = parse_network((*list)[i])) config.http.acl.push_back(*n);
+               else
+                 r.error(conf::index_path(p, i),
+                         fmt::format("expected \"IP/prefix\" or \"IP\", got {}", shown(v[i], conf::index_path(p, i))));
+             }
+           }},
+          {"http_token_file",
+           [&](auto& v, auto& p) {
+             if (auto s = r.string(v, p)) http_token_file = {*s, p};
+           }},
+          {"http_max_connections",
+           [&](auto& v, auto& p) {
+             if (auto n = r.integer(v, p, 1, 100'000)) config.http.max_connections = static_cast<int>(*n);
+           }},
+          {"limits",
+           [&](auto& v, auto& p) {
+             r.walk(v, p,
+                    {{"http_max_conns_per_client",
+                      [&](auto& n, auto& np) {
+                        if (auto c = r.integer(n, np, 1, 100'000))
+                          config.http.max_connections_per_client = static_cast<int>(*c);
+                      }}},
+                    conf::consul_keys::limits());
+           }},
+          {"acl",
+           [&](auto& v, auto& p) {
+             acl = &v;
+             acl_path = p;
+           }},
           {"user", account_name(config.user, "a user name")},
           {"group", account_name(config.group, "a group name")},
           // Agent-level checks (node checks, or checks bound by service_id)
@@ -453,6 +528,7 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
   if (config.node_name.empty()) config.node_name = host_name();
   if (!have_advertise_addr && bind_addr) config.advertise_addr = *bind_addr;
   if (!have_dns_addresses && client_addr) config.listeners.addresses = *client_addr;
+  if (!have_http_addresses && client_addr) config.http.addresses = *client_addr;
   auto& recursors = config.resolver.recursors;
   const std::size_t from_list = recursors.size();
   recursors.insert(recursors.end(), single_recursor.begin(), single_recursor.end());
@@ -467,6 +543,15 @@ std::optional<Config> load_config(const std::vector<ConfigSource>& sources, Conf
     r.error("group", "set \"user\" too: failoverdns switches to a user and a group together");
   const conf::SecretReaders readers = secret_readers(config, r);
   if (failover) config.failover = conf::read_failover(*failover, r, config.services, readers);
+  if (acl) config.http.token = acl_token(*acl, acl_path, r);
+  if (http_token_file) {
+    if (auto t = conf::read_secret_file(http_token_file->first, http_token_file->second, readers, r,
+                                        config.http.token_file)) {
+      if (t->empty()) r.error(http_token_file->second, fmt::format("\"{}\" is empty: write the token into it",
+                                                                   config.http.token_file.string()));
+      config.http.token = *t;
+    }
+  }
   // Checks that will not run are said here rather than when checks start,
   // so --check-config says it too.
   for (const auto& s : config.services) {

@@ -40,6 +40,13 @@ struct SecretReaders {
   std::string group;  // the configured group, for the fix; empty = none configured (the fix is chmod 600)
 };
 
+// Secrets live in files so config dirs can be world-readable; a relative
+// name is taken from the directory of the config file that gives it. The
+// content less trailing newlines; nullopt after an error at `path`. `file`
+// is set to the resolved name. Warns when others than `readers` can read it.
+std::optional<std::string> read_secret_file(const std::string& name, const std::string& path,
+                                            const SecretReaders& readers, ConfigReader& r, std::filesystem::path& file);
+
 // The "failover" object of the merged tree, checked against the services.
 std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& reader,
                                             const std::vector<ServiceDefinition>& services,

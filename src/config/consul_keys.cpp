@@ -6,7 +6,7 @@ namespace {
 // From Consul's agent configuration reference (1.x, including deprecated
 // spellings still found in old config dirs).
 constexpr std::string_view kTopLevel[] = {
-    "acl", "acl_agent_master_token", "acl_agent_token", "acl_datacenter", "acl_default_policy",
+    "acl_agent_master_token", "acl_agent_token", "acl_datacenter", "acl_default_policy",
     "acl_down_policy", "acl_enable_key_list_policy", "acl_enforce_version_8", "acl_master_token",
     "acl_replication_token", "acl_token", "acl_ttl", "advertise_addr_ipv4", "advertise_addr_ipv6",
     "advertise_addr_wan", "advertise_addr_wan_ipv4", "advertise_addr_wan_ipv6", "advertise_addrs",
@@ -19,7 +19,7 @@ constexpr std::string_view kTopLevel[] = {
     "enable_agent_tls_for_checks", "enable_central_service_config", "enable_debug",
     "enable_syslog", "encrypt",
     "encrypt_verify_incoming", "encrypt_verify_outgoing", "experiments", "gossip_lan", "gossip_wan",
-    "http_config", "key_file", "leave_on_terminate", "license_path", "limits", "locality", "log_file",
+    "http_config", "key_file", "leave_on_terminate", "license_path", "locality", "log_file",
     "log_json", "log_level", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files",
     "max_query_time", "node_id", "node_meta", "non_voting_server", "peering", "performance", "pid_file",
     "primary_datacenter", "primary_gateways", "primary_gateways_interval", "protocol", "raft_boltdb",
@@ -35,11 +35,27 @@ constexpr std::string_view kTopLevel[] = {
     "xds",
 };
 
-constexpr std::string_view kAddresses[] = {"http", "https", "grpc", "grpc_tls"};
+constexpr std::string_view kAddresses[] = {"https", "grpc", "grpc_tls"};
 
 constexpr std::string_view kPorts[] = {
-    "http", "https", "grpc", "grpc_tls", "serf_lan", "serf_wan", "server", "sidecar_min_port",
+    "https", "grpc", "grpc_tls", "serf_lan", "serf_wan", "server", "sidecar_min_port",
     "sidecar_max_port", "expose_min_port", "expose_max_port",
+};
+
+constexpr std::string_view kLimits[] = {
+    "https_handshake_timeout", "request_limits", "rpc_client_timeout",
+    "rpc_handshake_timeout", "rpc_max_burst", "rpc_max_conns_per_client", "rpc_rate", "kv_max_value_size",
+    "txn_max_req_len",
+};
+
+constexpr std::string_view kAcl[] = {
+    "default_policy", "down_policy", "enable_key_list_policy", "enable_token_persistence",
+    "enable_token_replication", "policy_ttl", "role_ttl", "token_ttl", "msp_disable_bootstrap",
+};
+
+constexpr std::string_view kAclTokens[] = {
+    "agent", "agent_recovery", "agent_master", "default", "replication", "config_file_service_registration",
+    "dns",
 };
 
 constexpr std::string_view kDnsConfig[] = {
@@ -68,6 +84,9 @@ constexpr std::string_view kCheckKinds[] = {
 std::span<const std::string_view> top_level() { return kTopLevel; }
 std::span<const std::string_view> addresses() { return kAddresses; }
 std::span<const std::string_view> ports() { return kPorts; }
+std::span<const std::string_view> limits() { return kLimits; }
+std::span<const std::string_view> acl() { return kAcl; }
+std::span<const std::string_view> acl_tokens() { return kAclTokens; }
 std::span<const std::string_view> dns_config() { return kDnsConfig; }
 std::span<const std::string_view> service() { return kService; }
 std::span<const std::string_view> check() { return kCheck; }

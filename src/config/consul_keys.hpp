@@ -9,8 +9,11 @@
 namespace failoverdns::conf::consul_keys {
 
 std::span<const std::string_view> top_level();
-std::span<const std::string_view> addresses();  // all but dns
-std::span<const std::string_view> ports();      // all but dns
+std::span<const std::string_view> addresses();  // all but dns and http
+std::span<const std::string_view> ports();      // all but dns and http
+std::span<const std::string_view> limits();     // all but http_max_conns_per_client
+std::span<const std::string_view> acl();        // all but enabled and tokens
+std::span<const std::string_view> acl_tokens(); // all but initial_management and master
 std::span<const std::string_view> dns_config(); // what we do not implement
 std::span<const std::string_view> service();
 std::span<const std::string_view> check();       // plain keys we ignore

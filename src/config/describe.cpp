@@ -39,6 +39,16 @@ std::string describe_check(const CheckDefinition& c) {
   return fmt::format("{} every {} (timeout {})", what, format_duration(c.interval), format_duration(c.timeout));
 }
 
+std::string describe_http(const HttpSettings& http) {
+  if (http.port < 0) return "HTTP API: off (ports.http = -1)\n";
+  std::vector<std::string> listeners, acl;
+  for (const auto& a : http.addresses) listeners.push_back(host_port(a, http.port));
+  for (const auto& n : http.acl) acl.push_back(fmt::format("{}/{}", n.address, n.prefix));
+  return fmt::format("HTTP API: on {}; writes from {}{}\n", fmt::join(listeners, " "),
+                     acl.empty() ? std::string("nobody") : fmt::format("{}", fmt::join(acl, " ")),
+                     http.token.empty() ? ", no token" : ", with the token");
+}
+
 }  // namespace
 
 std::string describe(const Config& config) {
@@ -63,6 +73,8 @@ std::string describe(const Config& config) {
     out += "\n";
     out += describe_forwarding(config.resolver);
   }
+
+  out += describe_http(config.http);
 
   if (!config.user.empty())
     out += fmt::format("runs as user {}, {} (switched to after binding the DNS sockets when started as root)\n",

@@ -53,9 +53,8 @@ void warn_if_inline_exposed(const std::string& password, const std::string& sett
   warn_if_exposed(file, st.st_mode, kConfigFile, fix, path, r);
 }
 
-// Secrets live in files so config dirs can be world-readable; a relative
-// name is taken from the directory of the config file that gives it.
-// `file` is set to the resolved name.
+}  // namespace
+
 std::optional<std::string> read_secret_file(const std::string& name, const std::string& path,
                                             const SecretReaders& readers, ConfigReader& r, fs::path& file) {
   file = name;
@@ -81,7 +80,6 @@ std::optional<std::string> read_secret_file(const std::string& name, const std::
   return secret;
 }
 
-}  // namespace
 
 std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& r,
                                             const std::vector<ServiceDefinition>& services,

@@ -6,7 +6,7 @@
 #include "cached_answer.hpp"
 #include "failoverdns/support/published.hpp"
 #include "forwarder.hpp"
-#include "network_acl.hpp"
+#include "failoverdns/support/network_acl.hpp"
 
 namespace failoverdns {
 

@@ -34,6 +34,7 @@ TEST_CASE("user and group are read, shown by describe, and not required") {
   CHECK(describe(*loaded.config) ==
         "datacenter dc1, domain consul, node n\nDNS: udp+tcp on 127.0.0.1:8600, workers one per core\n"
         "forwarding: off (no recursors): names outside our domains get REFUSED, no RA\n"
+        "HTTP API: on 127.0.0.1:8500; writes from 127.0.0.0/8 ::1/128, no token\n"
         "runs as user nobody, group nogroup (switched to after binding the DNS sockets when started as root)\n"
         "no services\n");
 

@@ -24,6 +24,7 @@ TEST_CASE("describe: a few lines a person can check at a glance") {
         "datacenter dc1, domain consul (also example.org), node box\n"
         "DNS: udp+tcp on 127.0.0.1:8600 [::1]:8600, workers 2, service_ttl *=5s\n"
         "forwarding: off (no recursors): names outside our domains get REFUSED, no RA\n"
+        "HTTP API: on 127.0.0.1:8500; writes from 127.0.0.0/8 ::1/128, no token\n"
         "service mysql: 2 instances\n"
         "  mysqlnode1 127.0.0.11:3306 tags [master], check mariadb every 2s (timeout 1s)\n"
         "  mysqlnode2 127.0.0.12:3306, check script \"/bin/sh -c true\" every 5s (timeout 30s)\n"
@@ -34,9 +35,10 @@ TEST_CASE("describe: a few lines a person can check at a glance") {
 }
 
 TEST_CASE("describe: DNS off and no services") {
-  const auto loaded = load_text(R"({"ports": {"dns": -1}, "node_name": "n"})");
+  const auto loaded = load_text(R"({"ports": {"dns": -1, "http": -1}, "node_name": "n"})");
   REQUIRE(loaded.config);
-  CHECK(describe(*loaded.config) == "datacenter dc1, domain consul, node n\nDNS: off (ports.dns = -1)\nno services\n");
+  CHECK(describe(*loaded.config) ==
+        "datacenter dc1, domain consul, node n\nDNS: off (ports.dns = -1)\nHTTP API: off (ports.http = -1)\nno services\n");
 }
 
 TEST_CASE("describe: forwarding shows recursors, order, timeout, ACL, cache and cap") {
@@ -49,5 +51,6 @@ TEST_CASE("describe: forwarding shows recursors, order, timeout, ACL, cache and 
         "DNS: udp+tcp on 127.0.0.1:8600, workers one per core\n"
         "forwarding: to 192.0.2.53:53 [2001:db8::53]:5353 (random order, timeout 500ms each), recursion for "
         "127.0.0.0/8 10.0.0.0/8, cache 500 answers, at most 1000 upstream questions at once\n"
+        "HTTP API: on 127.0.0.1:8500; writes from 127.0.0.0/8 ::1/128, no token\n"
         "no services\n");
 }

@@ -209,8 +209,8 @@ TEST_CASE("duplicate service ids are an error naming both definitions") {
 TEST_CASE("real Consul keys we do not use are warnings, not errors") {
   const auto loaded = load_text(R"({
     "server": true, "bootstrap_expect": 1, "data_dir": "/opt/consul", "ui_config": {"enabled": true},
-    "ports": {"dns": 8600, "http": 8500, "serf_lan": 8301},
-    "addresses": {"http": "0.0.0.0"},
+    "ports": {"dns": 8600, "https": 8501, "serf_lan": 8301},
+    "addresses": {"grpc": "0.0.0.0"},
     "dns_config": {"allow_stale": true, "max_stale": "87600h"},
     "service": {"name": "web", "enable_tag_override": true,
                 "check": {"args": ["true"], "notes": "n", "deregister_critical_service_after": "90m"}}
@@ -219,12 +219,12 @@ TEST_CASE("real Consul keys we do not use are warnings, not errors") {
   REQUIRE(loaded.config);
   const std::string ignored = ": ignored Consul key (failoverdns does not use it)";
   const std::vector<std::string> want = {
-      loaded.file + ": addresses.http" + ignored,
+      loaded.file + ": addresses.grpc" + ignored,
       loaded.file + ": bootstrap_expect" + ignored,
       loaded.file + ": data_dir" + ignored,
       loaded.file + ": dns_config.allow_stale" + ignored,
       loaded.file + ": dns_config.max_stale" + ignored,
-      loaded.file + ": ports.http" + ignored,
+      loaded.file + ": ports.https" + ignored,
       loaded.file + ": ports.serf_lan" + ignored,
       loaded.file + ": server" + ignored,
       loaded.file + ": ui_config" + ignored,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "failoverdns/config/duration.hpp"
+#include "failoverdns/support/network_acl.hpp"
 
 namespace failoverdns {
 
@@ -112,12 +113,7 @@ struct ResolverSettings {
     std::uint16_t port = 53;
     friend bool operator==(const Upstream&, const Upstream&) = default;
   };
-  // An address block: address and prefix length (32/128 for a single address).
-  struct Network {
-    std::string address;
-    int prefix = 0;
-    friend bool operator==(const Network&, const Network&) = default;
-  };
+  using Network = NetworkBlock;
   enum class Strategy { sequential, random };
 
   std::vector<Upstream> recursors;  // Consul "recursors" + "recursor", in order
@@ -130,6 +126,26 @@ struct ResolverSettings {
   int max_outstanding = 1000;   // ours: upstream questions in flight at once
 
   friend bool operator==(const ResolverSettings&, const ResolverSettings&) = default;
+};
+
+// The HTTP API (http/): Consul's addresses.http and ports.http, who may
+// write, and the limits that keep a hostile client from hurting anyone.
+// Where it listens and the limits are fixed at start; the ACL and the token
+// follow a reload.
+struct HttpSettings {
+  std::vector<std::string> addresses{"127.0.0.1"};  // Consul addresses.http (else client_addr)
+  int port = 8500;                                 // Consul ports.http; -1 disables
+  // Ours: who may send anything but GET/HEAD (no open control port).
+  std::vector<NetworkBlock> acl{{"127.0.0.0", 8}, {"::1", 128}};
+  // Writes also need this token (X-Consul-Token or Authorization: Bearer)
+  // when set: from http_token_file (ours) or Consul's acl.tokens
+  // (initial_management, its older name master) with acl.enabled.
+  std::string token;
+  std::filesystem::path token_file;
+  int max_connections = 256;              // ours: open connections in all
+  int max_connections_per_client = 200;   // Consul limits.http_max_conns_per_client
+
+  friend bool operator==(const HttpSettings&, const HttpSettings&) = default;
 };
 
 // Ours: "failover": {"<service>": {...}}. Roles of that service's instances
@@ -182,6 +198,7 @@ struct Config {
   ListenerSettings listeners;
   DnsSettings dns;
   ResolverSettings resolver;
+  HttpSettings http;
   // Consul's enable_script_checks / enable_local_script_checks: script
   // checks run only when one is true (Consul's default is false too).
   bool enable_script_checks = false;

@@ -1,13 +1,13 @@
-#include "network_acl.hpp"
+#include "failoverdns/support/network_acl.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <cstring>
 
-namespace failoverdns::resolver {
+namespace failoverdns {
 
-NetworkAcl::NetworkAcl(const std::vector<ResolverSettings::Network>& networks) {
+NetworkAcl::NetworkAcl(const std::vector<NetworkBlock>& networks) {
   for (const auto& n : networks) {
     Block b;
     b.v6 = n.address.find(':') != std::string::npos;
@@ -44,4 +44,4 @@ bool NetworkAcl::allows(const sockaddr* peer) const noexcept {
   return false;
 }
 
-}  // namespace failoverdns::resolver
+}  // namespace failoverdns

@@ -3,10 +3,9 @@
 
 #include <doctest/doctest.h>
 
-#include "resolver/network_acl.hpp"
+#include "failoverdns/support/network_acl.hpp"
 
 using namespace failoverdns;
-using namespace failoverdns::resolver;
 
 namespace {
 
@@ -26,8 +25,8 @@ bool allows(const NetworkAcl& acl, const char* address) {
 
 }  // namespace
 
-TEST_CASE("the default ACL: loopback only") {
-  const NetworkAcl acl(ResolverSettings{}.acl);
+TEST_CASE("loopback blocks (the default recursor_acl and http_acl)") {
+  const NetworkAcl acl({{"127.0.0.0", 8}, {"::1", 128}});
   CHECK(allows(acl, "127.0.0.1"));
   CHECK(allows(acl, "127.255.0.9"));
   CHECK(allows(acl, "::1"));

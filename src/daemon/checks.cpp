@@ -76,6 +76,18 @@ void CheckSet::when_first_round_published(std::function<void()> done) {
     });
 }
 
+std::vector<FailoverStatus> CheckSet::failover_status() const {
+  std::vector<FailoverStatus> out;
+  for (const auto& f : impl_->failover)
+    if (f) out.push_back(f->status());
+  return out;
+}
+
+void CheckSet::on_failover_change(std::function<void()> changed) {
+  for (auto& f : impl_->failover)
+    if (f) f->on_change(changed);
+}
+
 void CheckSet::stop() {
   if (!impl_) return;
   for (auto& f : impl_->failover)

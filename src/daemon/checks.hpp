@@ -12,6 +12,7 @@
 
 #include "failoverdns/config/config.hpp"
 #include "failoverdns/catalog/live_catalog.hpp"
+#include "failoverdns/failover/failover_status.hpp"
 
 namespace failoverdns {
 
@@ -32,6 +33,11 @@ class CheckSet {
   // published (FailoverController::when_first_round_published); at once
   // without failover services. Health checks do not delay it.
   void when_first_round_published(std::function<void()> done);
+
+  // Every failover service's status, in configuration order.
+  std::vector<FailoverStatus> failover_status() const;
+  // `changed` runs after any failover controller's decision step.
+  void on_failover_change(std::function<void()> changed);
 
  private:
   struct Impl;

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <ranges>
+
+#include <boost/asio/post.hpp>
 #include <stdexcept>
 
 #include <boost/asio/signal_set.hpp>
@@ -17,6 +20,7 @@
 #include "failoverdns/dns/answer_table.hpp"
 #include "failoverdns/catalog/catalog.hpp"
 #include "failoverdns/support/log_value.hpp"
+#include "failoverdns/version.hpp"
 
 namespace failoverdns {
 namespace {
@@ -89,6 +93,42 @@ void Daemon::publish(const Catalog& catalog) {
     answers_ = std::make_unique<AnswerPublisher>(table);
   spdlog::info("event=answers_published serial={} names={} compile_us={}", serial_, table->entry_count(),
                took.count());
+  schedule_api_refresh();
+}
+
+void Daemon::schedule_api_refresh() {
+  if (!http_ || api_refresh_pending_) return;
+  api_refresh_pending_ = true;
+  boost::asio::post(io_, [this] {
+    api_refresh_pending_ = false;
+    if (http_) http_->publish(build_api_view());
+  });
+}
+
+std::shared_ptr<const ApiView> Daemon::build_api_view() {
+  auto view = std::make_shared<ApiView>();
+  view->catalog = live_->current();
+  view->catalog_index = serial_;
+  for (const auto& s : config_.services)
+    if (!s.meta.empty()) view->service_meta[s.id] = s.meta;
+  auto& agent = view->agent;
+  agent.node_name = config_.node_name;
+  agent.datacenter = config_.datacenter;
+  agent.advertise_addr = config_.advertise_addr;
+  agent.version = version;
+  agent.dns_addresses = config_.listeners.addresses;
+  agent.dns_port = dns_ ? dns_->udp_port() : -1;
+  agent.http_addresses = config_.http.addresses;
+  agent.http_port = http_ ? http_->port() : -1;
+  view->failover = checks_ ? checks_->checks.failover_status() : std::vector<FailoverStatus>{};
+  const bool same = view->failover.size() == last_status_.size() &&
+                    std::ranges::equal(view->failover, last_status_,
+                                       [](const FailoverStatus& a, const FailoverStatus& b) { return a.same_state(b); });
+  // Like the serial: never below the Unix time, so it grows across restarts.
+  if (!same || failover_index_ == 0) failover_index_ = std::max<std::uint64_t>(unix_now(), failover_index_ + 1);
+  if (!same) last_status_ = view->failover;
+  view->failover_index = failover_index_;
+  return view;
 }
 
 void Daemon::reload() {
@@ -107,6 +147,11 @@ void Daemon::reload() {
   }
   auto changed = listener_changes(config_.listeners, next->listeners);
   if (config_.resolver.cache_size != next->resolver.cache_size) changed.push_back("dns_config.recursor_cache_size");
+  if (config_.http.addresses != next->http.addresses) changed.push_back("addresses.http");
+  if (config_.http.port != next->http.port) changed.push_back("ports.http");
+  if (config_.http.max_connections != next->http.max_connections) changed.push_back("http_max_connections");
+  if (config_.http.max_connections_per_client != next->http.max_connections_per_client)
+    changed.push_back("limits.http_max_conns_per_client");
   if (next->user != config_.user) changed.push_back("user");
   if (next->group != config_.group) changed.push_back("group");
   if (!changed.empty())
@@ -117,6 +162,10 @@ void Daemon::reload() {
   next->resolver.cache_size = config_.resolver.cache_size;
   next->user = config_.user;
   next->group = config_.group;
+  next->http.addresses = config_.http.addresses;
+  next->http.port = config_.http.port;
+  next->http.max_connections = config_.http.max_connections;
+  next->http.max_connections_per_client = config_.http.max_connections_per_client;
   // Build the new checks first: if one cannot start (an unreadable state
   // file), the running configuration stays, as for a parse error.
   std::unique_ptr<Checks> checks;
@@ -132,7 +181,10 @@ void Daemon::reload() {
   if (resolver_) resolver_->reconfigure(config_.resolver, config_.dns.edns_buffer_size);
   live_->replace_base(make_catalog(config_));
   checks_ = std::move(checks);
+  checks_->checks.on_failover_change([this] { schedule_api_refresh(); });
   checks_->checks.start();
+  if (http_) http_->set_access(config_.http);
+  schedule_api_refresh();
   // Still starting: readiness now waits for the new checks' first round.
   if (!ready_) checks_->checks.when_first_round_published([this] { announce_ready(); });
   spdlog::info("event=reload_complete services={}", config_.services.size());
@@ -145,6 +197,7 @@ bool Daemon::start_checks() {
     spdlog::error("event=not_started error={}", logfmt_value(e.what()));
     return false;
   }
+  checks_->checks.on_failover_change([this] { schedule_api_refresh(); });
   checks_->checks.start();
   return true;
 }
@@ -182,6 +235,14 @@ int Daemon::run() {
     }
     dns_ = std::move(*server);
   }
+  if (config_.http.port >= 0) {
+    auto http = HttpServer::bind(config_.http);
+    if (!http) {
+      spdlog::error("event=not_started error={}", logfmt_value(http.error().message));
+      return 1;
+    }
+    http_ = std::move(*http);
+  }
   // Sockets are bound: nothing needs root any more (Knot's order). The
   // check after it is what a reload or a save would otherwise find out
   // later, in the middle of the night.
@@ -203,6 +264,16 @@ int Daemon::run() {
 
   if (!start_checks()) return 1;
   checks_->checks.when_first_round_published([this] { announce_ready(); });
+  if (http_) {
+    http_->start(build_api_view(), nullptr);
+    spdlog::info("event=http_listening addresses=\"{}\" port={} writes_from=\"{}\" token={}",
+                 fmt::join(config_.http.addresses, " "), http_->port(),
+                 fmt::join(config_.http.acl | std::views::transform([](const NetworkBlock& n) {
+                             return fmt::format("{}/{}", n.address, n.prefix);
+                           }),
+                           " "),
+                 config_.http.token.empty() ? "none" : "required");
+  }
 
   boost::asio::signal_set stop_signals(io_, SIGINT, SIGTERM);
   stop_signals.async_wait([this](const boost::system::error_code& ec, int signal) {
@@ -223,6 +294,7 @@ int Daemon::run() {
   wait_reload();
 
   io_.run();
+  if (http_) http_->stop();
   if (resolver_) resolver_->stop();
   if (dns_) dns_->stop();
   spdlog::info("event=stopped");

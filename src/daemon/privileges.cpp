@@ -174,6 +174,7 @@ std::vector<std::string> unreachable_files(const Config& config, const std::vect
       add(unreadable(f.replication_password_file, key + "replication_password_file", false));
     add(unwritable_state(f.state_file, key + "state_file"));
   }
+  if (!config.http.token_file.empty()) add(unreadable(config.http.token_file, "http_token_file", false));
   return problems;
 }
 

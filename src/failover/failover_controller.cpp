@@ -1,5 +1,6 @@
 #include "failoverdns/failover/failover_controller.hpp"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -45,6 +46,8 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
   std::set<std::string> unprobed;  // members without a probe result yet
   bool first_round_published = false;
   std::function<void()> on_first_round_published;
+  FailoverHistory history;
+  std::function<void()> on_change;
 
   void feed(DeciderInput input) {
     if (stopped) return;
@@ -53,7 +56,9 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
     input.wall_now = std::chrono::system_clock::now();
     Decision d = decider.decide(state, input);
     state = std::move(d.state);
+    const auto wall_now = std::chrono::system_clock::now();
     for (const auto& e : d.events) {
+      history.add(e, wall_now);
       auto line = format(e);
       switch (e.level) {
         case LogLevel::info:
@@ -87,6 +92,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       first_round_published = true;
       if (auto done = std::exchange(on_first_round_published, nullptr)) done();
     }
+    if (on_change) on_change();
   }
 
   static asio::awaitable<void> probe_loop(std::shared_ptr<Impl> self, std::size_t index) {
@@ -187,6 +193,99 @@ void FailoverController::when_first_round_published(std::function<void()> done) 
   else
     impl_->on_first_round_published = std::move(done);
 }
+
+namespace {
+
+std::string_view phase_name(DeciderState::Promotion::Phase phase) {
+  using Phase = DeciderState::Promotion::Phase;
+  switch (phase) {
+    case Phase::waiting_relay_log:
+      return "waiting for the relay log";
+    case Phase::saving_intent:
+      return "saving the intent";
+    case Phase::promoting:
+      return "promoting";
+    case Phase::saving_result:
+      return "saving the new primary";
+  }
+  return "unknown";
+}
+
+// The row of a replica's SHOW ALL SLAVES STATUS that matters: the one to
+// the primary, else the first.
+const ReplicaStatus* main_row(const Observation& obs, const FailoverMember* primary) {
+  for (const auto& row : obs.replication)
+    if (primary && row.master_port == primary->port && row.master_host == primary->host) return &row;
+  return obs.replication.empty() ? nullptr : &obs.replication.front();
+}
+
+}  // namespace
+
+FailoverStatus FailoverController::status() const {
+  const Impl& impl = *impl_;
+  const DeciderState& st = impl.state;
+  const FailoverState& ps = st.persistent;
+  const auto now = Clock::now();
+  const auto wall_now = std::chrono::system_clock::now();
+  FailoverStatus out;
+  out.service = impl.settings.service;
+  out.primary = ps.primary;
+  out.epoch = ps.epoch;
+  out.primary_since = ps.last_failover;
+  out.auto_failover = impl.settings.auto_failover;
+  out.blocked = impl.decider.blocked(st, now, wall_now);
+  if (ps.last_failover && wall_now < *ps.last_failover + impl.settings.cooldown)
+    out.cooldown_until = *ps.last_failover + impl.settings.cooldown;
+  if (st.promotion) out.promotion = fmt::format("{} ({})", st.promotion->candidate, phase_name(st.promotion->phase));
+  const FailoverMember* primary = nullptr;
+  for (const auto& m : impl.members)
+    if (m.id == ps.primary) primary = &m;
+  for (const auto& m : impl.members) {
+    MemberStatus ms;
+    ms.id = m.id;
+    ms.host = m.host;
+    ms.port = m.port;
+    ms.fenced = ps.is_fenced(m.id);
+    if (auto it = ps.diverged.find(m.id); it != ps.diverged.end()) ms.diverged = it->second;
+    ms.no_promotion = std::ranges::find(impl.settings.no_promotion, m.id) != impl.settings.no_promotion.end();
+    auto it = st.members.find(m.id);
+    if (it != st.members.end()) {
+      const auto& t = it->second;
+      if (t.published_once) {
+        ms.role = t.published.role;
+        ms.health = t.published.health;
+      }
+      if (t.observed) {
+        ms.probe = std::string(to_string(t.last_outcome));
+        if (t.last_outcome != ProbeOutcome::answered) ms.last_error = t.last_error;
+        ms.consecutive_failures = t.consecutive_failures;
+        ms.last_probe = wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(now - t.probed_at);
+      }
+      ms.errant = t.errant;
+      if (const auto& obs = t.last_reachable) {
+        ms.read_only = obs->read_only;
+        ms.gtid_binlog_pos = obs->gtid_binlog_pos;
+        ms.gtid_slave_pos = obs->gtid_slave_pos;
+        if (const auto* row = main_row(*obs, primary)) {
+          ms.replicating_from = fmt::format("{}:{}", row->master_host, row->master_port);
+          for (const auto& other : impl.members)
+            if (row->master_port == other.port && row->master_host == other.host) ms.replicating_from = other.id;
+          ms.gtid_received = row->gtid_io_pos;
+          if (row->last_io_errno != 0)
+            ms.replication_error = fmt::format("IO error {}: {}", row->last_io_errno, row->last_io_error);
+          else if (row->last_sql_errno != 0)
+            ms.replication_error = fmt::format("SQL error {}: {}", row->last_sql_errno, row->last_sql_error);
+          ms.lag_seconds = row->seconds_behind_master;
+        }
+      }
+    }
+    out.members.push_back(std::move(ms));
+  }
+  out.failovers = impl.history.records();
+  return out;
+}
+
+void FailoverController::on_change(std::function<void()> changed) { impl_->on_change = std::move(changed); }
 
 void FailoverController::stop() {
   if (!impl_ || impl_->stopped) return;

@@ -94,6 +94,28 @@ class Step {
     return std::move(d_);
   }
 
+  // Why a primary that failed now would not be replaced, or "": the rules
+  // of watch_primary, asked ahead of time (and during an outage, what
+  // watch_primary last said).
+  std::string blocked() {
+    if (!settings_.auto_failover) return "auto_failover is off: a failed primary is not replaced";
+    const std::string primary = ps().primary;
+    if (primary.empty())
+      return "no primary known yet: every instance must be probed once, and exactly one must be writable";
+    if (!member(primary)) return "the state file's primary " + primary + " is not in the configuration";
+    if (s().promotion) return "";  // being replaced
+    if (auto it = s().notices.find("vouch"); it != s().notices.end())
+      return "replicas " + it->second + " still receive from " + primary +
+             ": failoverdns is probably the one cut off, so it does not promote";
+    if (auto it = s().notices.find("cooldown"); it != s().notices.end())
+      return "cooldown: replicas " + it->second + " still receive from " + primary;
+    if (auto it = s().notices.find("failover_refused"); it != s().notices.end())
+      return "refused, it would lose transactions: " + it->second;
+    std::vector<std::string> reasons;
+    if (!choose_candidate(primary, reasons)) return "no replica could be promoted: " + join(reasons, "; ");
+    return "";
+  }
+
  private:
   DeciderState& s() { return d_.state; }
   FailoverState& ps() { return d_.state.persistent; }
@@ -1322,6 +1344,13 @@ FailoverDecider::FailoverDecider(FailoverSettings settings, std::vector<Failover
 
 Decision FailoverDecider::decide(const DeciderState& state, const DeciderInput& input) const {
   return Step(settings_, members_, state, input).run();
+}
+
+std::string FailoverDecider::blocked(const DeciderState& state, SteadyTime now, WallTime wall_now) const {
+  DeciderInput input;
+  input.now = now;
+  input.wall_now = wall_now;
+  return Step(settings_, members_, state, input).blocked();
 }
 
 }  // namespace failoverdns

@@ -1,8 +1,9 @@
 # Shared plumbing of the failover scenarios (sourced, not run): on top of
 # daemon_lib.sh, a cluster in the temp dir (taken down on exit), the
 # failover config, and node inspection.
-# A sourcing script may set `nodes` (default 2) and `service_extra` (JSON
-# keys added to every instance) before scenario_start.
+# A sourcing script may set `nodes` (default 2), `service_extra` (JSON
+# keys added to every instance) and `config_extra` (top-level JSON keys)
+# before scenario_start.
 [ -z "${scenario_lib_sourced:-}" ] || return 0
 scenario_lib_sourced=1
 source "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
@@ -33,7 +34,7 @@ write_config() {
   done
   cat >"$work/config.json" <<JSON
 {
-  "datacenter": "dc1", "node_name": "test",
+  "datacenter": "dc1", "node_name": "test",${config_extra:+ $config_extra,}
   "addresses": {"dns": "127.0.0.1"}, "ports": {"dns": $port},
   "services": [$services],
   "failover": {"mysql": {

@@ -15,6 +15,7 @@
 
 #include "failoverdns/dns/answer_publisher.hpp"
 #include "failoverdns/config/config.hpp"
+#include "failoverdns/http/http_server.hpp"
 #include "failoverdns/net/dns_server.hpp"
 #include "failoverdns/resolver/resolver.hpp"
 #include "failoverdns/catalog/live_catalog.hpp"
@@ -35,6 +36,10 @@ class Daemon {
   bool start_checks();  // false: logged, the daemon must not start
   void stop_checks();
   void announce_ready();  // once: the log line, READY=1
+  // The HTTP API's view is rebuilt once per burst of changes (a decision
+  // step publishes answers and changes a status): posted, not at once.
+  void schedule_api_refresh();
+  std::shared_ptr<const ApiView> build_api_view();
 
   boost::asio::io_context io_{1};
   Config config_;
@@ -49,6 +54,10 @@ class Daemon {
   std::unique_ptr<Resolver> resolver_;
   struct Checks;  // health checks and failover controllers
   std::unique_ptr<Checks> checks_;
+  std::unique_ptr<HttpServer> http_;
+  bool api_refresh_pending_ = false;
+  std::uint64_t failover_index_ = 0;
+  std::vector<FailoverStatus> last_status_;  // what failover_index_ was raised for
 };
 
 }  // namespace failoverdns

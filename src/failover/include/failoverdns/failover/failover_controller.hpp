@@ -18,6 +18,7 @@
 #include "failoverdns/config/config.hpp"
 #include "failoverdns/failover/failover_decider.hpp"
 #include "failoverdns/failover/failover_io.hpp"
+#include "failoverdns/failover/failover_status.hpp"
 #include "failoverdns/catalog/live_catalog.hpp"
 
 namespace failoverdns {
@@ -53,6 +54,13 @@ class FailoverController {
   // once if that already happened. The daemon tells systemd it is ready
   // then, so a service started after it gets answers that were observed.
   void when_first_round_published(std::function<void()> done);
+
+  // Who is primary, each instance as last probed, the last failovers, and
+  // whether a failed primary would be replaced now.
+  FailoverStatus status() const;
+  // Called after every decision step (probe result, action result): the
+  // status may have changed. One callback; a new one replaces it.
+  void on_change(std::function<void()> changed);
 
   const FailoverSettings& settings() const;
   const std::vector<FailoverMember>& members() const;

@@ -264,6 +264,11 @@ class FailoverDecider {
 
   Decision decide(const DeciderState& state, const DeciderInput& input) const;
 
+  // Why a primary that failed now would not be replaced (auto_failover
+  // off, no primary known, replicas vouching, no eligible candidate, a
+  // refusal), or "" when it would be. For status pages; decides nothing.
+  std::string blocked(const DeciderState& state, SteadyTime now, WallTime wall_now) const;
+
   const FailoverSettings& settings() const { return settings_; }
   const std::vector<FailoverMember>& members() const { return members_; }
 

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include "failoverdns/cli/commands.hpp"
 #include "failoverdns/daemon/daemon.hpp"
 #include "failoverdns/config/config.hpp"
 #include "failoverdns/support/log_value.hpp"
@@ -28,6 +29,9 @@ failover. Reads Consul agent configuration (JSON).
 
 The optional "agent" keeps a Consul command line working as it is:
 failoverdns agent -dev -config-dir=/etc/consul.d
+
+Operator commands, over a running failoverdns's HTTP API (failoverdns
+status -help for their options): status, members, switchover, maint.
 
 Options:
   -config-file FILE   read FILE (repeatable)
@@ -111,6 +115,7 @@ std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && cli::is_command(argv[1])) return cli::run_command(argc, argv);
   int exit_code = 0;
   auto options = parse_arguments(argc, argv, exit_code);
   if (!options) return exit_code;

@@ -102,6 +102,22 @@ s=$(get /v1/failover/mysql)
 [ "$(jq -r '.BlockedReason' <<<"$s")" = "no replica could be promoted: node1: fenced" ] || fail "blocked: $s"
 ok "/v1/failover/mysql tells the failover as a timeline, and why another one could not happen now"
 
+# --- The command line over the API.
+out=$("$daemon" status -service mysql) || fail "failoverdns status: exit $?: $out"
+echo "$out" | sed 's/^/  | /'
+grep -q "^service mysql: primary node2 (127.0.0.12:3306), epoch $(jq -r .epoch "$state")" <<<"$out" || fail "status: $out"
+grep -qE "^  node1 +fenced +critical +no_answer" <<<"$out" || fail "status row of node1: $out"
+grep -q "last failover: complete" <<<"$out" || fail "status: no last failover: $out"
+out=$("$daemon" members) || fail "failoverdns members: exit $?"
+grep -qE "^node2 +node2 +mysql +127.0.0.12:3306 +primary,master +passing" <<<"$out" || fail "members: $out"
+code=0; "$daemon" status -service nosuch >/dev/null 2>"$work/err" || code=$?
+[ $code = 1 ] && grep -q "not under failover" "$work/err" || fail "status of an unknown service: exit $code, $(cat "$work/err")"
+code=0; "$daemon" status -http-addr 127.0.0.1:1 >/dev/null 2>"$work/err" || code=$?
+[ $code = 3 ] && grep -q "cannot reach failoverdns's HTTP API at 127.0.0.1:1" "$work/err" || fail "unreachable API: exit $code, $(cat "$work/err")"
+code=0; "$daemon" switchover >/dev/null 2>&1 || code=$?
+[ $code = 2 ] || fail "switchover without -service: exit $code"
+ok "failoverdns status/members print the tables (exit 0); unknown service exit 1, no API exit 3, bad arguments exit 2"
+
 # --- Writes: http_acl, then the token.
 [ "$(status PUT /v1/agent/service/maintenance/node2 --interface 127.0.0.1)" = 403 ] || fail "a write from outside http_acl was not refused"
 curl -sS -X PUT --interface 127.0.0.1 "$api/v1/agent/service/maintenance/node2" | jq -r .error | grep -q "not in it" ||

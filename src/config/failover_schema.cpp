@@ -160,6 +160,8 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
             {"accept_data_loss", flag(f.accept_data_loss)},
             {"enforce_read_only_replicas", flag(f.enforce_read_only_replicas)},
             {"relay_log_wait", duration(f.relay_log_wait, DurationRange::any)},
+            {"switchover_max_lag", duration(f.switchover_max_lag, DurationRange::any)},
+            {"switchover_timeout", duration(f.switchover_timeout, DurationRange::positive)},
             {"no_promotion",
              [&](auto& v, auto& p) {
                if (!r.strings(v, p)) return;

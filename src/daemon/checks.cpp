@@ -88,6 +88,15 @@ void CheckSet::on_failover_change(std::function<void()> changed) {
     if (f) f->on_change(changed);
 }
 
+bool CheckSet::switchover(const std::string& service, std::string to, std::function<void(const LogEvent&)> done) {
+  for (auto& f : impl_->failover) {
+    if (!f || f->settings().service != service) continue;
+    f->switchover(std::move(to), std::move(done));
+    return true;
+  }
+  return false;
+}
+
 void CheckSet::stop() {
   if (!impl_) return;
   for (auto& f : impl_->failover)

@@ -38,6 +38,9 @@ class CheckSet {
   std::vector<FailoverStatus> failover_status() const;
   // `changed` runs after any failover controller's decision step.
   void on_failover_change(std::function<void()> changed);
+  // FailoverController::switchover of that service; false when it is not
+  // under failover (`done` is then not called).
+  bool switchover(const std::string& service, std::string to, std::function<void(const LogEvent&)> done);
 
  private:
   struct Impl;

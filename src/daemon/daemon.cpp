@@ -131,6 +131,18 @@ std::shared_ptr<const ApiView> Daemon::build_api_view() {
   return view;
 }
 
+void Daemon::carry_out(Write write, std::function<void(ApiResponse)> done) {
+  if (const auto* s = std::get_if<SwitchoverWrite>(&write)) {
+    spdlog::info("event=switchover_requested service={} to={}", s->service, s->to.empty() ? "-" : s->to);
+    const bool known = checks_ && checks_->checks.switchover(s->service, s->to, [done](const LogEvent& ended) {
+      done(switchover_response(ended));
+    });
+    if (!known) done(error_response(404, fmt::format("service \"{}\" is not under failover", s->service)));
+    return;
+  }
+  done(error_response(501, "maintenance is not implemented yet"));
+}
+
 void Daemon::reload() {
   spdlog::info("event=reload_started");
   ReloadNotice notice(ready_);
@@ -265,7 +277,11 @@ int Daemon::run() {
   if (!start_checks()) return 1;
   checks_->checks.when_first_round_published([this] { announce_ready(); });
   if (http_) {
-    http_->start(build_api_view(), nullptr);
+    http_->start(build_api_view(), nullptr, [this](Write write, std::function<void(ApiResponse)> done) {
+      boost::asio::post(io_, [this, write = std::move(write), done = std::move(done)]() mutable {
+        carry_out(std::move(write), std::move(done));
+      });
+    });
     spdlog::info("event=http_listening addresses=\"{}\" port={} writes_from=\"{}\" token={}",
                  fmt::join(config_.http.addresses, " "), http_->port(),
                  fmt::join(config_.http.acl | std::views::transform([](const NetworkBlock& n) {

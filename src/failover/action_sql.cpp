@@ -88,4 +88,6 @@ std::vector<std::string> rejoin_sql(const Rejoin& a, const ReplicationCredential
 
 std::vector<std::string> fence_sql() { return {"SET GLOBAL read_only=1"}; }
 
+std::vector<std::string> make_writable_sql() { return {"SET GLOBAL read_only=0"}; }
+
 }  // namespace failoverdns

@@ -41,6 +41,10 @@ PromotionCoordinates promotion_coordinates(const QueryResult& master_status, con
 
 std::vector<std::string> redirect_sql(const Redirect& action, const ReplicationCredentials& credentials);
 std::vector<std::string> rejoin_sql(const Rejoin& action, const ReplicationCredentials& credentials);
+// Fence and Demote (whose coordinates come from promotion_coordinates_sql()
+// afterwards, as a promotion's do).
 std::vector<std::string> fence_sql();
+// MakeWritable: a switchover rolled back.
+std::vector<std::string> make_writable_sql();
 
 }  // namespace failoverdns

@@ -48,6 +48,13 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
   std::function<void()> on_first_round_published;
   FailoverHistory history;
   std::function<void()> on_change;
+  std::uint64_t next_request = 1;
+  std::map<std::uint64_t, std::function<void(const LogEvent&)>> switchover_waiters;
+
+  static bool ends_switchover(const LogEvent& e) {
+    return e.name == "switchover_refused" || e.name == "switchover_rolled_back" || e.name == "switchover_failed" ||
+           e.name == "switchover_complete";
+  }
 
   void feed(DeciderInput input) {
     if (stopped) return;
@@ -72,6 +79,14 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
           break;
       }
     }
+    for (const auto& e : d.events) {
+      if (!ends_switchover(e)) continue;
+      auto waiter = switchover_waiters.find(std::stoull(e.field("request")));
+      if (waiter == switchover_waiters.end()) continue;
+      auto done = std::move(waiter->second);
+      switchover_waiters.erase(waiter);
+      done(e);
+    }
     for (const auto& [id, delay] : d.next_probe_in) next_probe_in[id] = delay;
     {
       LiveCatalog::Batch batch(catalog);
@@ -85,7 +100,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
                      [self = shared_from_this(), id = action.id](std::exception_ptr failure) {
                        if (!failure) return;
                        ActionResult failed{id, false, "executor failed: " + exception_text(failure), {}};
-                       self->feed(DeciderInput{{}, {}, {}, {std::move(failed)}});
+                       self->feed(DeciderInput{{}, {}, {}, {std::move(failed)}, {}});
                      });
     }
     if (!first_round_published && unprobed.empty() && state.primary_saved()) {
@@ -105,7 +120,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       auto started = Clock::now();
       Observation o = co_await probe->observe(self->settings.timeout);
       if (self->stopped) break;
-      self->feed(DeciderInput{{}, {}, {std::move(o)}, {}});
+      self->feed(DeciderInput{{}, {}, {std::move(o)}, {}, {}});
       auto it = self->next_probe_in.find(m.id);
       timer.expires_at(started + (it != self->next_probe_in.end() ? it->second : self->settings.interval));
       boost::system::error_code ec;
@@ -121,7 +136,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
                   action_name(action.body), action_target(action.body), result.ok,
                   std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(),
                   logfmt_value(result.error));
-    self->feed(DeciderInput{{}, {}, {}, {std::move(result)}});
+    self->feed(DeciderInput{{}, {}, {}, {std::move(result)}, {}});
   }
 };
 
@@ -236,7 +251,10 @@ FailoverStatus FailoverController::status() const {
   out.blocked = impl.decider.blocked(st, now, wall_now);
   if (ps.last_failover && wall_now < *ps.last_failover + impl.settings.cooldown)
     out.cooldown_until = *ps.last_failover + impl.settings.cooldown;
-  if (st.promotion) out.promotion = fmt::format("{} ({})", st.promotion->candidate, phase_name(st.promotion->phase));
+  if (st.promotion)
+    out.promotion = fmt::format("{}{} ({})", st.promotion->switchover ? "switchover to " : "",
+                                st.promotion->candidate, phase_name(st.promotion->phase));
+  if (st.switchover) out.promotion = fmt::format("switchover to {} (from {})", st.switchover->target, st.switchover->old_primary);
   const FailoverMember* primary = nullptr;
   for (const auto& m : impl.members)
     if (m.id == ps.primary) primary = &m;
@@ -287,9 +305,27 @@ FailoverStatus FailoverController::status() const {
 
 void FailoverController::on_change(std::function<void()> changed) { impl_->on_change = std::move(changed); }
 
+void FailoverController::switchover(std::string to, std::function<void(const LogEvent&)> done) {
+  auto& impl = *impl_;
+  if (impl.stopped) {
+    done(LogEvent{LogLevel::error, "switchover_refused", {{"reason", "failoverdns is stopping"}}});
+    return;
+  }
+  const std::uint64_t id = impl.next_request++;
+  impl.switchover_waiters[id] = std::move(done);
+  DeciderInput input;
+  input.switchovers.push_back(SwitchoverRequest{id, std::move(to)});
+  impl.feed(std::move(input));
+}
+
 void FailoverController::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
+  for (auto& [id, done] : std::exchange(impl_->switchover_waiters, {}))
+    done(LogEvent{LogLevel::error,
+                  "switchover_failed",
+                  {{"request", std::to_string(id)},
+                   {"reason", "failoverdns reloaded or stopped during the switchover; see its log for how it ended"}}});
   for (auto& t : impl_->timers) t->cancel();
 }
 

@@ -84,6 +84,8 @@ class Step {
     watch_probe_ages();
     discover_primary();
     drive_promotion();
+    drive_switchover();
+    for (const auto& request : in_.switchovers) request_switchover(request);
     watch_primary();
     converge_members();
     watch_replication();
@@ -346,10 +348,21 @@ class Step {
     s().pending.erase(it);
     if (member(p.instance) && track(p.instance).pending == r.id) track(p.instance).pending.reset();
     const bool for_promotion = s().promotion && s().promotion->action == r.id;
+    const bool for_switchover = s().switchover && s().switchover->action == r.id;
+    if (for_switchover) s().switchover->action.reset();
     // Every kind of action has its handler: a new one is a compile error here.
     std::visit(Overloaded{
                    [&](const PersistState& a) { saved(r, a.version); },
-                   [&](const WaitRelayLog&) { relay_log_waited(r, for_promotion); },
+                   [&](const WaitRelayLog&) {
+                     if (for_switchover) caught_up(r);
+                     else relay_log_waited(r, for_promotion);
+                   },
+                   [&](const Demote&) {
+                     if (for_switchover) demoted(r);
+                   },
+                   [&](const MakeWritable&) {
+                     if (for_switchover) made_writable(r);
+                   },
                    [&](const Promote&) { promote_done(r, for_promotion); },
                    [&](const Fence& a) { fence_done(r, a.instance); },
                    [&](const Redirect& a) { redirect_done(r, a.instance); },
@@ -583,7 +596,7 @@ class Step {
 
   void watch_primary() {
     const std::string primary = ps().primary;
-    if (primary.empty() || s().promotion) return;
+    if (primary.empty() || s().promotion || s().switchover) return;
     if (!member(primary)) {
       if (notice("primary_unknown", primary)) {
         emit(LogLevel::error, "primary_not_configured",
@@ -864,12 +877,32 @@ class Step {
   // the saved intent (if any), forget the promotion.
   void abandon_promotion(LogLevel level, std::string event, Fields fields) {
     fields.insert(fields.begin(), {"candidate", s().promotion->candidate});
+    const std::string reason = fields.size() > 1 ? fields[1].second : event;
     emit(level, std::move(event), std::move(fields));
     if (ps().promoting) {
       ps().promoting.reset();
       bump();
     }
+    const auto planned = s().promotion->switchover;
+    const std::string old = s().promotion->old_primary;
+    const std::string target = s().promotion->candidate;
     s().promotion.reset();
+    if (!planned) return;
+    // A planned switchover never leaves the old primary read-only for
+    // nothing: it is made writable again, unless it already is.
+    if (answering(old) && !last(old).read_only) {
+      finish_switchover(*planned, LogLevel::error, "switchover_failed", old, target,
+                        {{"reason", reason}, {"primary", old}});
+      return;
+    }
+    DeciderState::Switchover sw;
+    sw.phase = DeciderState::Switchover::Phase::rolling_back;
+    sw.request = *planned;
+    sw.old_primary = old;
+    sw.target = target;
+    sw.rollback_reason = reason;
+    sw.started = now();
+    s().switchover = sw;
   }
   void old_primary_alive(const std::string& why) {
     abandon_promotion(LogLevel::warn, "failover_aborted", {{"reason", why}});
@@ -934,6 +967,20 @@ class Step {
       }
       case Phase::saving_result:
         if (s().saved_version < promo.version) return;
+        if (promo.switchover) {
+          Fields f{{"request", std::to_string(*promo.switchover)},
+                   {"primary", promo.candidate},
+                   {"old_primary", old},
+                   {"epoch", std::to_string(ps().epoch)},
+                   {"took", ms_since(now(), promo.started)}};
+          if (promo.promoted_at != SteadyTime{}) f.emplace_back("state_saved", ms_since(now(), promo.promoted_at));
+          f.emplace_back("next", "publish; " + old + " becomes a replica of " + promo.candidate +
+                                     (settings_.auto_rejoin ? "" : " by hand (auto_rejoin is false)"));
+          emit(LogLevel::info, "switchover_complete", std::move(f));
+          s().promotion.reset();
+          end_outage();
+          return;
+        }
         {
           SteadyTime began = s().outage_started.value_or(promo.started);
           Fields f{{"primary", promo.candidate}, {"old_primary", old}, {"epoch", std::to_string(ps().epoch)}};
@@ -954,6 +1001,186 @@ class Step {
         end_outage();
         return;
     }
+  }
+
+  // ---- a planned switchover (README "Planned switchover")
+
+  // Why `id` cannot take over from `primary` in a switchover, or "".
+  std::string switchover_problem(const std::string& primary, const std::string& id) {
+    if (std::ranges::find(settings_.no_promotion, id) != settings_.no_promotion.end())
+      return id + " is in no_promotion";
+    if (ps().is_fenced(id)) return id + " is fenced";
+    if (!answering(id)) return id + " does not answer probes" + (track(id).last_error.empty() ? "" : ": " + track(id).last_error);
+    if (track(id).pending) return "an action on " + id + " is under way";
+    const auto* row = row_to(last(id), primary);
+    if (!row) return id + " does not replicate from " + primary;
+    if (!row->io_running() || row->last_io_errno != 0)
+      return id + "'s IO thread is not receiving from " + primary +
+             (row->last_io_errno ? ": error " + std::to_string(row->last_io_errno) + " " + row->last_io_error : "");
+    if (!row->sql_running || row->last_sql_errno != 0)
+      return id + "'s SQL thread is not running" +
+             (row->last_sql_errno ? ": error " + std::to_string(row->last_sql_errno) + " " + row->last_sql_error : "");
+    if (!track(id).errant.empty()) return id + " holds transactions the primary never had: " + track(id).errant;
+    if (!row->seconds_behind_master) return id + "'s lag is unknown (Seconds_Behind_Master is NULL)";
+    const auto limit = std::chrono::duration_cast<std::chrono::seconds>(settings_.switchover_max_lag).count();
+    if (*row->seconds_behind_master > limit)
+      return id + " is " + std::to_string(*row->seconds_behind_master) + " s behind " + primary +
+             " (switchover_max_lag is " + ms(settings_.switchover_max_lag) + ")";
+    return "";
+  }
+
+  void request_switchover(const SwitchoverRequest& req) {
+    const std::string primary = ps().primary;
+    auto refuse = [&](const std::string& why) {
+      emit(LogLevel::warn, "switchover_refused",
+           {{"request", std::to_string(req.id)}, {"primary", primary}, {"to", req.to}, {"reason", why}});
+    };
+    if (s().switchover || s().promotion) return refuse("a switchover or a failover is under way; try again after it");
+    if (primary.empty() || !member(primary)) return refuse("no primary is known");
+    if (!answering(primary) || failed(primary))
+      return refuse("the primary " + primary + " does not answer probes: if it is down, failover replaces it");
+    if (last(primary).read_only || is_replicating(last(primary)) || !primary_saved())
+      return refuse("the primary " + primary + " is not serving (read-only or replicating); fix that first");
+    std::string target = req.to;
+    if (target.empty()) {
+      std::vector<std::string> reasons;
+      auto c = choose_candidate(primary, reasons);
+      if (!c) return refuse("no replica could take over: " + join(reasons, "; "));
+      target = c->id;
+    } else if (!member(target)) {
+      return refuse(target + " is not an instance of " + settings_.service);
+    } else if (target == primary) {
+      return refuse(target + " is the primary already");
+    }
+    if (auto problem = switchover_problem(primary, target); !problem.empty()) return refuse(problem);
+    DeciderState::Switchover sw;
+    sw.request = req.id;
+    sw.old_primary = primary;
+    sw.target = target;
+    sw.started = now();
+    sw.action = act(Demote{primary}, primary);
+    s().switchover = sw;
+    emit(LogLevel::info, "switchover_started",
+         {{"request", std::to_string(req.id)},
+          {"old_primary", primary},
+          {"target", target},
+          {"next", "make " + primary + " read-only and end its client sessions, then wait up to " +
+                       ms(settings_.switchover_timeout) + " for " + target + " to apply everything it wrote"}});
+  }
+
+  void finish_switchover(std::uint64_t request, LogLevel level, const std::string& event, const std::string& old,
+                         const std::string& target, Fields fields) {
+    fields.insert(fields.begin(), {{"request", std::to_string(request)}, {"old_primary", old}, {"target", target}});
+    emit(level, event, std::move(fields));
+    s().switchover.reset();
+  }
+
+  void roll_back(const std::string& reason) {
+    auto& sw = *s().switchover;
+    sw.phase = DeciderState::Switchover::Phase::rolling_back;
+    sw.rollback_reason = reason;
+    sw.action = act(MakeWritable{sw.old_primary}, sw.old_primary);
+    emit(LogLevel::warn, "switchover_rolling_back",
+         {{"request", std::to_string(sw.request)}, {"old_primary", sw.old_primary}, {"reason", reason}});
+  }
+
+  void demoted(const ActionResult& r) {
+    auto& sw = *s().switchover;
+    if (!r.ok) return roll_back("could not make " + sw.old_primary + " read-only: " + r.error);
+    sw.gtid = r.coordinates.gtid_binlog_pos;
+    sw.demoted_at = now();
+    if (auto& obs = track(sw.old_primary).last_reachable) {
+      obs->read_only = true;
+      if (!sw.gtid.empty()) obs->gtid_binlog_pos = sw.gtid;
+    }
+    const auto* row = answering(sw.target) ? row_to(last(sw.target), sw.old_primary) : nullptr;
+    if (!row) return roll_back(sw.target + " stopped replicating from " + sw.old_primary);
+    WaitRelayLog wait;
+    wait.instance = sw.target;
+    wait.connection_name = row->connection_name;
+    if (row->using_gtid) {
+      wait.gtid = sw.gtid;
+    } else {
+      wait.master_log_file = r.coordinates.binlog_file;
+      wait.read_master_log_pos = r.coordinates.binlog_pos;
+    }
+    wait.timeout = settings_.switchover_timeout;
+    sw.phase = DeciderState::Switchover::Phase::catching_up;
+    sw.action = act(wait, sw.target);
+    emit(LogLevel::info, "switchover_demoted",
+         {{"request", std::to_string(sw.request)},
+          {"instance", sw.old_primary},
+          {"gtid_binlog_pos", sw.gtid},
+          {"took", ms_since(now(), sw.started)},
+          {"next", "wait for " + sw.target + " to apply it"}});
+  }
+
+  void caught_up(const ActionResult& r) {
+    auto& sw = *s().switchover;
+    if (!r.ok)
+      return roll_back(sw.target + " did not apply " + (sw.gtid.empty() ? "the primary's binlog" : sw.gtid) +
+                       " within switchover_timeout (" + ms(settings_.switchover_timeout) + "): " + r.error);
+    // Everything the old primary wrote is on the target: from here on it
+    // is a promotion like a failover's, from its saved intent on.
+    DeciderState::Promotion promo;
+    promo.phase = Phase::saving_intent;
+    promo.candidate = sw.target;
+    promo.old_primary = sw.old_primary;
+    promo.gtid = sw.gtid;
+    promo.started = sw.started;
+    promo.relay_applied_at = now();
+    promo.switchover = sw.request;
+    emit(LogLevel::info, "switchover_caught_up",
+         {{"request", std::to_string(sw.request)},
+          {"target", sw.target},
+          {"gtid", sw.gtid},
+          {"took", ms_since(now(), sw.demoted_at)},
+          {"next", "save the intent, promote " + sw.target}});
+    s().switchover.reset();
+    ps().promoting = PromotionIntent{promo.candidate, promo.old_primary};
+    bump();
+    promo.version = s().version;
+    s().promotion = promo;
+  }
+
+  void made_writable(const ActionResult& r) {
+    auto& sw = *s().switchover;
+    if (!r.ok) {
+      sw.retry_after = now() + settings_.interval;
+      emit(LogLevel::error, "switchover_rollback_failed",
+           {{"request", std::to_string(sw.request)},
+            {"instance", sw.old_primary},
+            {"error", r.error},
+            {"risk", sw.old_primary + " is read-only and the name points nowhere"},
+            {"retry_in", ms(settings_.interval)}});
+      return;
+    }
+    if (auto& obs = track(sw.old_primary).last_reachable) obs->read_only = false;
+    finish_switchover(sw.request, LogLevel::warn, "switchover_rolled_back", sw.old_primary, sw.target,
+                      {{"reason", sw.rollback_reason},
+                       {"primary", sw.old_primary},
+                       {"meaning", "nothing was promoted; " + sw.old_primary + " is writable again"}});
+  }
+
+  void drive_switchover() {
+    if (!s().switchover) return;
+    auto& sw = *s().switchover;
+    if (sw.action) return;
+    using SwPhase = DeciderState::Switchover::Phase;
+    if (sw.phase != SwPhase::rolling_back) {
+      // Between steps, or its action lost (a reload): make it writable again.
+      roll_back("the switchover was interrupted");
+      return;
+    }
+    if (failed(sw.old_primary)) {
+      // Nothing to roll back on a dead server: failover takes it from here.
+      finish_switchover(sw.request, LogLevel::error, "switchover_failed", sw.old_primary, sw.target,
+                        {{"reason", sw.old_primary + " stopped answering during the switchover; " + sw.rollback_reason},
+                         {"next", "failover rules apply"}});
+      return;
+    }
+    if (now() < sw.retry_after || !answering(sw.old_primary)) return;
+    sw.action = act(MakeWritable{sw.old_primary}, sw.old_primary);
   }
 
   void save_if_needed() {
@@ -1285,6 +1512,8 @@ std::string_view action_name(const ActionBody& body) {
     std::string_view operator()(const Redirect&) const { return "redirect"; }
     std::string_view operator()(const Fence&) const { return "fence"; }
     std::string_view operator()(const Rejoin&) const { return "rejoin"; }
+    std::string_view operator()(const Demote&) const { return "demote"; }
+    std::string_view operator()(const MakeWritable&) const { return "make_writable"; }
   };
   return std::visit(Name{}, body);
 }
@@ -1297,6 +1526,8 @@ std::string action_target(const ActionBody& body) {
     std::string operator()(const Redirect& a) const { return a.instance; }
     std::string operator()(const Fence& a) const { return a.instance; }
     std::string operator()(const Rejoin& a) const { return a.instance; }
+    std::string operator()(const Demote& a) const { return a.instance; }
+    std::string operator()(const MakeWritable& a) const { return a.instance; }
   };
   return std::visit(Target{}, body);
 }
@@ -1322,6 +1553,8 @@ DeciderState DeciderState::handed_over() const {
   for (auto& [id, t] : s.members) t.pending.reset();
   s.save_pending = false;
   s.save_retry_after = {};
+  // Its result went to the old controller: drive_switchover rolls it back.
+  if (s.switchover) s.switchover->action.reset();
   if (s.promotion && s.promotion->action) {
     if (s.promotion->phase == Promotion::Phase::waiting_relay_log)
       s.promotion.reset();  // nothing irreversible yet: decided afresh

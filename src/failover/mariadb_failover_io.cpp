@@ -99,6 +99,13 @@ asio::awaitable<ActionResult> MariadbFailoverIo::run(const Action& action) {
     outcome = co_await sql(j->instance, rejoin_sql(*j, credentials_), admin_budget);
   } else if (const auto* f = std::get_if<Fence>(&action.body)) {
     outcome = co_await sql(f->instance, fence_sql(), admin_budget);
+  } else if (const auto* m = std::get_if<Demote>(&action.body)) {
+    // read_only=1 waits for commits under way: the position read after it
+    // is everything the target must apply.
+    outcome = co_await sql(m->instance, fence_sql(), admin_budget);
+    if (outcome) outcome = co_await read_coordinates(m->instance, admin_budget, r.coordinates);
+  } else if (const auto* w = std::get_if<MakeWritable>(&action.body)) {
+    outcome = co_await sql(w->instance, make_writable_sql(), admin_budget);
   }
   r.ok = outcome.has_value();
   if (!outcome) r.error = outcome.error().message;

@@ -120,6 +120,49 @@ std::optional<std::chrono::milliseconds> parse_wait(const ApiRequest& r) {
   return std::min<std::chrono::milliseconds>(*d, kMax);
 }
 
+std::optional<std::variant<Write, ApiResponse>> parse_write(const ApiRequest& r) {
+  const std::string_view p = r.path;
+  constexpr std::string_view failover = "/v1/failover/", switchover = "/switchover";
+  if (r.method == "POST" && p.starts_with(failover) && p.ends_with(switchover) &&
+      p.size() > failover.size() + switchover.size()) {
+    std::string service = lower(p.substr(failover.size(), p.size() - failover.size() - switchover.size()));
+    if (service.find('/') != std::string::npos) return std::nullopt;
+    return Write{SwitchoverWrite{std::move(service), lower(param(r, "to"))}};
+  }
+  if (auto id = segment_after(p, "/v1/agent/service/maintenance/"); id && r.method == "PUT") {
+    const std::string enable = param(r, "enable");
+    if (enable != "true" && enable != "false")
+      return error_response(400, "enable must be true or false, as in Consul: ?enable=true&reason=...");
+    return Write{MaintenanceWrite{*id, enable == "true", param(r, "reason")}};
+  }
+  return std::nullopt;
+}
+
+ApiResponse switchover_response(const LogEvent& e) {
+  if (e.name == "switchover_complete") {
+    ApiResponse r = json_response(json{{"Outcome", "complete"},
+                                       {"Primary", e.field("primary")},
+                                       {"OldPrimary", e.field("old_primary")},
+                                       {"Epoch", std::stoull(e.field("epoch"))},
+                                       {"Took", e.field("took")},
+                                       {"Message", fmt::format("{} is the primary (epoch {}), {} was demoted",
+                                                               e.field("primary"), e.field("epoch"),
+                                                               e.field("old_primary"))}});
+    return r;
+  }
+  const std::string outcome = e.name == "switchover_refused"       ? "refused"
+                              : e.name == "switchover_rolled_back" ? "rolled_back"
+                                                                   : "failed";
+  ApiResponse r = error_response(e.name == "switchover_failed" ? 500 : 409,
+                                 outcome == "rolled_back" ? "rolled back, nothing promoted: " + e.field("reason")
+                                                          : e.field("reason"));
+  auto with = json::parse(r.body);
+  with["Outcome"] = outcome;
+  with["Primary"] = e.field("primary");
+  r.body = with.dump(2) + "\n";
+  return r;
+}
+
 ApiResponse error_response(int status, std::string_view message) {
   ApiResponse r = json_response(json{{"error", message}});
   r.status = status;

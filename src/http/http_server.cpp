@@ -4,6 +4,7 @@
 
 #include <list>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -57,6 +58,7 @@ struct HttpServer::Impl {
   std::shared_ptr<const ApiView> view;
   std::unique_ptr<http::WriteAccess> access;
   MetricsRenderer metrics;
+  WriteHandler writes;
   std::list<asio::steady_timer*> waiting;  // blocking queries, woken by a new view
   int connections = 0;
   std::map<asio::ip::address, int> per_client;
@@ -68,6 +70,7 @@ struct HttpServer::Impl {
   asio::awaitable<void> refuse_connection(tcp::socket socket, std::string why);
   asio::awaitable<ApiResponse> respond(const bhttp::request<bhttp::string_body>& request, const tcp::endpoint& peer);
   asio::awaitable<void> wait_for_change(WatchedIndex watched, std::uint64_t index, Clock::time_point deadline);
+  asio::awaitable<ApiResponse> carry_out(Write write);
   void log_refusal(const tcp::endpoint& peer, std::string_view why);
 };
 
@@ -140,6 +143,34 @@ asio::awaitable<void> HttpServer::Impl::wait_for_change(WatchedIndex watched, st
   }
 }
 
+// A switchover may take switchover_timeout and a promotion: the answer
+// waits for it (a client that gives up does not stop it).
+asio::awaitable<ApiResponse> HttpServer::Impl::carry_out(Write write) {
+  if (!writes) co_return error_response(404, "this failoverdns takes no writes");
+  // A timer that never expires, cancelled when the answer arrives: Boost
+  // 1.74 has no channel to await a callback with.
+  struct Wait {
+    explicit Wait(asio::io_context& io) : timer(io, Clock::time_point::max()) {}
+    asio::steady_timer timer;
+    std::optional<ApiResponse> response;
+  };
+  auto wait = std::make_shared<Wait>(io);
+  writes(std::move(write), [this, wait](ApiResponse response) {
+    asio::post(io, [wait, response = std::move(response)]() mutable {
+      wait->response = std::move(response);
+      wait->timer.cancel();
+    });
+  });
+  while (!wait->response && running) {
+    auto it = waiting.insert(waiting.end(), &wait->timer);
+    boost::system::error_code ec;
+    co_await wait->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    waiting.erase(it);
+  }
+  if (!wait->response) co_return error_response(503, "failoverdns is stopping");
+  co_return *wait->response;
+}
+
 asio::awaitable<ApiResponse> HttpServer::Impl::respond(const bhttp::request<bhttp::string_body>& request,
                                                        const tcp::endpoint& peer) {
   const std::string method(request.method_string());
@@ -153,7 +184,10 @@ asio::awaitable<ApiResponse> HttpServer::Impl::respond(const bhttp::request<bhtt
                    r.method, logfmt_value(r.path), logfmt_value(*refused));
       co_return error_response(403, *refused);
     }
-    co_return answer(r, *view);  // no write endpoint yet: 404 or 405 with the reason
+    auto write = parse_write(r);
+    if (!write) co_return answer(r, *view);  // 404 or 405, saying why
+    if (auto* bad = std::get_if<ApiResponse>(&*write)) co_return *bad;
+    co_return co_await carry_out(std::get<Write>(std::move(*write)));
   }
   if (r.path == "/metrics") {
     if (!metrics) co_return error_response(404, "no metrics in this build");
@@ -264,11 +298,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::bind(const HttpSettings& setting
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
-void HttpServer::start(std::shared_ptr<const ApiView> first, MetricsRenderer metrics) {
+void HttpServer::start(std::shared_ptr<const ApiView> first, MetricsRenderer metrics, WriteHandler writes) {
   if (impl_->running) return;
   impl_->running = true;
   impl_->view = std::move(first);
   impl_->metrics = std::move(metrics);
+  impl_->writes = std::move(writes);
   for (auto& acceptor : impl_->acceptors)
     asio::co_spawn(impl_->io, impl_->accept_loop(acceptor), fail_loudly("http accept loop"));
   impl_->thread = std::thread([impl = impl_.get()] {

@@ -75,4 +75,5 @@ TEST_CASE("promotion stops replication before making the server writable") {
   CHECK(p.back() == "SET GLOBAL read_only=0");
   CHECK(p[1] == "RESET SLAVE ALL");
   CHECK(fence_sql() == std::vector<std::string>{"SET GLOBAL read_only=1"});
+  CHECK(make_writable_sql() == std::vector<std::string>{"SET GLOBAL read_only=0"});
 }

@@ -135,7 +135,17 @@ struct Sim {
   Decision& step(std::vector<Observation> obs, std::vector<ActionResult> results = {}) {
     FailoverDecider decider(settings, members);
     for (auto& o : obs) o.at = now;
-    last = decider.decide(state, DeciderInput{now, wall, std::move(obs), std::move(results)});
+    last = decider.decide(state, DeciderInput{now, wall, std::move(obs), std::move(results), {}});
+    state = last.state;
+    timeline.insert(timeline.end(), last.events.begin(), last.events.end());
+    return last;
+  }
+  // An operator's switchover request, with nothing else new.
+  Decision& switchover(std::uint64_t id, std::string to = "") {
+    FailoverDecider decider(settings, members);
+    DeciderInput input{now, wall, {}, {}, {}};
+    input.switchovers.push_back(SwitchoverRequest{id, std::move(to)});
+    last = decider.decide(state, input);
     state = last.state;
     timeline.insert(timeline.end(), last.events.begin(), last.events.end());
     return last;

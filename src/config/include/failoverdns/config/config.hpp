@@ -171,6 +171,11 @@ struct FailoverSettings {
   // enforce_read_only_slaves).
   bool enforce_read_only_replicas = true;
   Milliseconds relay_log_wait{std::chrono::seconds(30)};
+  // A planned switchover: refused when the target lags more than this
+  // (Seconds_Behind_Master); rolled back when, the primary read-only, the
+  // target has not applied everything within switchover_timeout.
+  Milliseconds switchover_max_lag{std::chrono::seconds(5)};
+  Milliseconds switchover_timeout{std::chrono::seconds(10)};
   std::vector<std::string> no_promotion;  // instance ids never promoted
   std::filesystem::path state_file;       // default /var/lib/failoverdns/<service>.state
   Milliseconds cooldown{std::chrono::seconds(60)};

@@ -40,6 +40,8 @@ class Daemon {
   // step publishes answers and changes a status): posted, not at once.
   void schedule_api_refresh();
   std::shared_ptr<const ApiView> build_api_view();
+  // A write from the HTTP API that passed its access check: on this thread.
+  void carry_out(Write write, std::function<void(ApiResponse)> done);
 
   boost::asio::io_context io_{1};
   Config config_;

@@ -62,6 +62,11 @@ class FailoverController {
   // status may have changed. One callback; a new one replaces it.
   void on_change(std::function<void()> changed);
 
+  // A planned switchover to `to` (empty: the best replica). `done` gets the
+  // event that ended it -- switchover_complete, switchover_refused,
+  // switchover_rolled_back or switchover_failed -- with its fields.
+  void switchover(std::string to, std::function<void(const LogEvent&)> done);
+
   const FailoverSettings& settings() const;
   const std::vector<FailoverMember>& members() const;
 

@@ -124,7 +124,19 @@ struct Rejoin {
   std::uint16_t port = 0;
 };
 
-using ActionBody = std::variant<WaitRelayLog, Promote, PersistState, Redirect, Fence, Rejoin>;
+// A planned switchover's first step: SET GLOBAL read_only=1 on the
+// primary (then, as Fence, its client sessions end), then report its
+// @@gtid_binlog_pos in ActionResult::coordinates: everything the target
+// must apply before it is promoted.
+struct Demote {
+  std::string instance;
+};
+// A switchover rolled back: SET GLOBAL read_only=0 on the old primary.
+struct MakeWritable {
+  std::string instance;
+};
+
+using ActionBody = std::variant<WaitRelayLog, Promote, PersistState, Redirect, Fence, Rejoin, Demote, MakeWritable>;
 
 struct Action {
   std::uint64_t id = 0;
@@ -150,11 +162,21 @@ struct InstanceRole {
   friend bool operator==(const InstanceRole&, const InstanceRole&) = default;
 };
 
+// An operator's planned switchover (POST /v1/failover/<svc>/switchover):
+// to `to`, or to the best replica when empty. Its outcome is an event
+// carrying request=<id>: switchover_refused, switchover_rolled_back,
+// switchover_failed or switchover_complete.
+struct SwitchoverRequest {
+  std::uint64_t id = 0;
+  std::string to;
+};
+
 struct DeciderInput {
   SteadyTime now{};
   WallTime wall_now{};                    // only for the cooldown, which must survive restarts
   std::vector<Observation> observations;  // new probe results, oldest first
   std::vector<ActionResult> results;
+  std::vector<SwitchoverRequest> switchovers;
 };
 
 // The decider's memory. Callers keep it between calls and treat everything
@@ -208,6 +230,24 @@ struct DeciderState {
     SteadyTime started{};           // the primary was declared down
     SteadyTime relay_applied_at{};  // for the summary's timings
     SteadyTime promoted_at{};
+    std::optional<std::uint64_t> switchover;  // a planned switchover's request: no outage
+  };
+  // A planned switchover before its promotion: the primary is made
+  // read-only, the target applies everything it wrote, then a Promotion
+  // (above) takes over. Rolled back (the primary writable again, nothing
+  // promoted) if the target does not catch up within switchover_timeout.
+  struct Switchover {
+    enum class Phase { demoting, catching_up, rolling_back };
+    Phase phase = Phase::demoting;
+    std::uint64_t request = 0;
+    std::string old_primary;
+    std::string target;
+    std::string gtid;  // the old primary's @@gtid_binlog_pos once read-only
+    std::optional<std::uint64_t> action;
+    std::string rollback_reason;
+    SteadyTime started{};
+    SteadyTime demoted_at{};
+    SteadyTime retry_after{};
   };
 
   FailoverState persistent;
@@ -223,6 +263,7 @@ struct DeciderState {
   std::uint64_t next_action_id = 1;
 
   std::optional<Promotion> promotion;
+  std::optional<Switchover> switchover;
   std::optional<SteadyTime> outage_started;
   std::map<std::string, int> candidate_failures;  // this outage
   SteadyTime failover_retry_after{};

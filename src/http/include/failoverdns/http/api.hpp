@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "failoverdns/http/api_view.hpp"
 
@@ -43,6 +44,26 @@ std::optional<std::chrono::milliseconds> parse_wait(const ApiRequest& request);
 // Answers a GET (or HEAD); anything else is 405 here (writes are routed
 // before this).
 ApiResponse answer(const ApiRequest& request, const ApiView& view);
+
+// The writes the control plane carries out (http_server.cpp checks who
+// may send them first).
+struct SwitchoverWrite {
+  std::string service;
+  std::string to;  // "" = the best replica
+};
+struct MaintenanceWrite {
+  std::string instance;
+  bool enable = false;
+  std::string reason;
+};
+using Write = std::variant<SwitchoverWrite, MaintenanceWrite>;
+// The write this request asks for; nullopt when it is none (then answer()
+// says 404 or 405). A malformed one (?enable=maybe) is an error response.
+std::optional<std::variant<Write, ApiResponse>> parse_write(const ApiRequest& request);
+
+// How a switchover ended (the event that ended it) as the answer to its
+// POST: 200 when complete, 409 refused or rolled back, 500 failed.
+ApiResponse switchover_response(const LogEvent& ended);
 
 // {"error": message} with that status.
 ApiResponse error_response(int status, std::string_view message);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "failoverdns/config/config.hpp"
+#include "failoverdns/http/api.hpp"
 #include "failoverdns/http/api_view.hpp"
 #include "failoverdns/support/error.hpp"
 
@@ -22,6 +23,10 @@ class HttpServer {
   // GET /metrics: Prometheus text, rendered on the HTTP thread from the
   // latest view (and whatever the renderer reads itself, thread-safely).
   using MetricsRenderer = std::function<std::string(const ApiView&)>;
+  // A write that passed the access check, carried out by the control plane.
+  // Called on the HTTP thread: it must hand the work over (post it) and
+  // call `done` once, from any thread, when there is an answer.
+  using WriteHandler = std::function<void(Write write, std::function<void(ApiResponse)> done)>;
 
   // Binds every address (port 0 picks one, for tests); an error says
   // which address and what to do.
@@ -29,7 +34,7 @@ class HttpServer {
   ~HttpServer();  // stops
 
   // Serves `first` until the next publish. Once.
-  void start(std::shared_ptr<const ApiView> first, MetricsRenderer metrics);
+  void start(std::shared_ptr<const ApiView> first, MetricsRenderer metrics, WriteHandler writes);
   void stop();
 
   // Control plane, any time after start: the views that requests read from

@@ -97,6 +97,16 @@ bool CheckSet::switchover(const std::string& service, std::string to, std::funct
   return false;
 }
 
+bool CheckSet::maintenance(const std::string& instance, bool enable, std::string reason,
+                           std::function<void(const LogEvent&)> done) {
+  for (auto& f : impl_->failover) {
+    if (!f || std::ranges::none_of(f->members(), [&](const FailoverMember& m) { return m.id == instance; })) continue;
+    f->maintenance(instance, enable, std::move(reason), std::move(done));
+    return true;
+  }
+  return false;
+}
+
 void CheckSet::stop() {
   if (!impl_) return;
   for (auto& f : impl_->failover)

@@ -41,6 +41,10 @@ class CheckSet {
   // FailoverController::switchover of that service; false when it is not
   // under failover (`done` is then not called).
   bool switchover(const std::string& service, std::string to, std::function<void(const LogEvent&)> done);
+  // FailoverController::maintenance of the service that has `instance`;
+  // false when no failover service has it (`done` is then not called).
+  bool maintenance(const std::string& instance, bool enable, std::string reason,
+                   std::function<void(const LogEvent&)> done);
 
  private:
   struct Impl;

@@ -140,7 +140,21 @@ void Daemon::carry_out(Write write, std::function<void(ApiResponse)> done) {
     if (!known) done(error_response(404, fmt::format("service \"{}\" is not under failover", s->service)));
     return;
   }
-  done(error_response(501, "maintenance is not implemented yet"));
+  const auto& m = std::get<MaintenanceWrite>(write);
+  spdlog::info("event=maintenance_requested instance={} enable={} reason={}", m.instance, m.enable,
+               logfmt_value(m.reason));
+  if (checks_ && checks_->checks.maintenance(m.instance, m.enable, m.reason,
+                                             [done](const LogEvent& ended) { done(maintenance_response(ended)); }))
+    return;
+  for (const auto& s : config_.services) {
+    if (s.id != m.instance) continue;
+    done(error_response(400, fmt::format("{} is an instance of service \"{}\", which is not under failover: "
+                                         "maintenance is for failover services' instances (for others, make "
+                                         "their health check fail)",
+                                         m.instance, s.name)));
+    return;
+  }
+  done(error_response(404, fmt::format("Unknown service ID \"{}\"", m.instance)));
 }
 
 void Daemon::reload() {

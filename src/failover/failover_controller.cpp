@@ -20,6 +20,21 @@ namespace failoverdns {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
+DeciderInput with_result(ActionResult r) {
+  DeciderInput in;
+  in.results.push_back(std::move(r));
+  return in;
+}
+DeciderInput with_observation(Observation o) {
+  DeciderInput in;
+  in.observations.push_back(std::move(o));
+  return in;
+}
+
+}  // namespace
+
 struct FailoverController::Impl : std::enable_shared_from_this<FailoverController::Impl> {
   Impl(asio::io_context& io_, FailoverSettings settings_, std::vector<FailoverMember> members_, LiveCatalog& catalog_,
        DeciderState initial, std::shared_ptr<FailoverIo> failover_io_)
@@ -49,11 +64,27 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
   FailoverHistory history;
   std::function<void()> on_change;
   std::uint64_t next_request = 1;
-  std::map<std::uint64_t, std::function<void(const LogEvent&)>> switchover_waiters;
+  struct Waiter {
+    bool maintenance = false;  // a maintenance request: its switchover is only a step
+    std::function<void(const LogEvent&)> done;
+  };
+  std::map<std::uint64_t, Waiter> waiters;  // operator requests, by id
 
-  static bool ends_switchover(const LogEvent& e) {
-    return e.name == "switchover_refused" || e.name == "switchover_rolled_back" || e.name == "switchover_failed" ||
-           e.name == "switchover_complete";
+  static bool ends(const LogEvent& e, bool maintenance) {
+    if (e.name == "switchover_refused" || e.name == "switchover_rolled_back" || e.name == "switchover_failed")
+      return true;
+    if (e.name == "switchover_complete") return !maintenance;
+    return maintenance && (e.name == "maintenance_enabled" || e.name == "maintenance_disabled" ||
+                           e.name == "maintenance_refused");
+  }
+
+  void request(bool maintenance, DeciderInput input, std::uint64_t id, std::function<void(const LogEvent&)> done) {
+    if (stopped) {
+      done(LogEvent{LogLevel::error, "switchover_failed", {{"reason", "failoverdns is stopping"}}});
+      return;
+    }
+    waiters[id] = Waiter{maintenance, std::move(done)};
+    feed(std::move(input));
   }
 
   void feed(DeciderInput input) {
@@ -80,11 +111,12 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       }
     }
     for (const auto& e : d.events) {
-      if (!ends_switchover(e)) continue;
-      auto waiter = switchover_waiters.find(std::stoull(e.field("request")));
-      if (waiter == switchover_waiters.end()) continue;
-      auto done = std::move(waiter->second);
-      switchover_waiters.erase(waiter);
+      const std::string request = e.field("request");
+      if (request.empty()) continue;
+      auto waiter = waiters.find(std::stoull(request));
+      if (waiter == waiters.end() || !ends(e, waiter->second.maintenance)) continue;
+      auto done = std::move(waiter->second.done);
+      waiters.erase(waiter);
       done(e);
     }
     for (const auto& [id, delay] : d.next_probe_in) next_probe_in[id] = delay;
@@ -100,7 +132,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
                      [self = shared_from_this(), id = action.id](std::exception_ptr failure) {
                        if (!failure) return;
                        ActionResult failed{id, false, "executor failed: " + exception_text(failure), {}};
-                       self->feed(DeciderInput{{}, {}, {}, {std::move(failed)}, {}});
+                       self->feed(with_result(std::move(failed)));
                      });
     }
     if (!first_round_published && unprobed.empty() && state.primary_saved()) {
@@ -120,7 +152,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       auto started = Clock::now();
       Observation o = co_await probe->observe(self->settings.timeout);
       if (self->stopped) break;
-      self->feed(DeciderInput{{}, {}, {std::move(o)}, {}, {}});
+      self->feed(with_observation(std::move(o)));
       auto it = self->next_probe_in.find(m.id);
       timer.expires_at(started + (it != self->next_probe_in.end() ? it->second : self->settings.interval));
       boost::system::error_code ec;
@@ -136,7 +168,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
                   action_name(action.body), action_target(action.body), result.ok,
                   std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count(),
                   logfmt_value(result.error));
-    self->feed(DeciderInput{{}, {}, {}, {std::move(result)}, {}});
+    self->feed(with_result(std::move(result)));
   }
 };
 
@@ -266,6 +298,7 @@ FailoverStatus FailoverController::status() const {
     ms.fenced = ps.is_fenced(m.id);
     if (auto it = ps.diverged.find(m.id); it != ps.diverged.end()) ms.diverged = it->second;
     ms.no_promotion = std::ranges::find(impl.settings.no_promotion, m.id) != impl.settings.no_promotion.end();
+    if (auto mt = ps.maintenance.find(m.id); mt != ps.maintenance.end()) ms.maintenance = mt->second;
     auto it = st.members.find(m.id);
     if (it != st.members.end()) {
       const auto& t = it->second;
@@ -306,23 +339,25 @@ FailoverStatus FailoverController::status() const {
 void FailoverController::on_change(std::function<void()> changed) { impl_->on_change = std::move(changed); }
 
 void FailoverController::switchover(std::string to, std::function<void(const LogEvent&)> done) {
-  auto& impl = *impl_;
-  if (impl.stopped) {
-    done(LogEvent{LogLevel::error, "switchover_refused", {{"reason", "failoverdns is stopping"}}});
-    return;
-  }
-  const std::uint64_t id = impl.next_request++;
-  impl.switchover_waiters[id] = std::move(done);
+  const std::uint64_t id = impl_->next_request++;
   DeciderInput input;
   input.switchovers.push_back(SwitchoverRequest{id, std::move(to)});
-  impl.feed(std::move(input));
+  impl_->request(false, std::move(input), id, std::move(done));
+}
+
+void FailoverController::maintenance(std::string instance, bool enable, std::string reason,
+                                     std::function<void(const LogEvent&)> done) {
+  const std::uint64_t id = impl_->next_request++;
+  DeciderInput input;
+  input.maintenance.push_back(MaintenanceRequest{id, std::move(instance), enable, std::move(reason)});
+  impl_->request(true, std::move(input), id, std::move(done));
 }
 
 void FailoverController::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
-  for (auto& [id, done] : std::exchange(impl_->switchover_waiters, {}))
-    done(LogEvent{LogLevel::error,
+  for (auto& [id, waiter] : std::exchange(impl_->waiters, {}))
+    waiter.done(LogEvent{LogLevel::error,
                   "switchover_failed",
                   {{"request", std::to_string(id)},
                    {"reason", "failoverdns reloaded or stopped during the switchover; see its log for how it ended"}}});

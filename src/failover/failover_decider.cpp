@@ -86,6 +86,7 @@ class Step {
     drive_promotion();
     drive_switchover();
     for (const auto& request : in_.switchovers) request_switchover(request);
+    for (const auto& request : in_.maintenance) request_maintenance(request);
     watch_primary();
     converge_members();
     watch_replication();
@@ -501,6 +502,7 @@ class Step {
     std::erase(ps().fenced, promo.candidate);
     ps().last_failover = in_.wall_now;
     ps().promoting.reset();
+    ps().demoted.clear();
     // The new epoch's history is exactly what the new primary itself holds
     // (it applied its whole relay log first). Nothing learned from the old
     // primary may stay: what the old one committed and this one never got
@@ -759,6 +761,10 @@ class Step {
         why_not("fenced");
         continue;
       }
+      if (auto m = ps().maintenance.find(id); m != ps().maintenance.end()) {
+        why_not("in maintenance (" + m->second + ")");
+        continue;
+      }
       if (!answering(id)) {
         const auto& t = track(id);
         why_not(stalled(t)     ? "no probe result for " + ms_since(now(), t.probed_at)
@@ -883,21 +889,28 @@ class Step {
       ps().promoting.reset();
       bump();
     }
-    const auto planned = s().promotion->switchover;
     const std::string old = s().promotion->old_primary;
     const std::string target = s().promotion->candidate;
+    // A switchover's promotion, also one resumed after a restart (its
+    // demotion is in the state file).
+    const bool demoted_by_us = s().promotion->switchover || (!old.empty() && ps().demoted == old);
+    const std::uint64_t planned = s().promotion->switchover.value_or(0);
     s().promotion.reset();
-    if (!planned) return;
+    if (!demoted_by_us) return;
     // A planned switchover never leaves the old primary read-only for
     // nothing: it is made writable again, unless it already is.
     if (answering(old) && !last(old).read_only) {
-      finish_switchover(*planned, LogLevel::error, "switchover_failed", old, target,
+      if (!ps().demoted.empty()) {
+        ps().demoted.clear();
+        bump();
+      }
+      finish_switchover(planned, LogLevel::error, "switchover_failed", old, target,
                         {{"reason", reason}, {"primary", old}});
       return;
     }
     DeciderState::Switchover sw;
     sw.phase = DeciderState::Switchover::Phase::rolling_back;
-    sw.request = *planned;
+    sw.request = planned;
     sw.old_primary = old;
     sw.target = target;
     sw.rollback_reason = reason;
@@ -977,6 +990,15 @@ class Step {
           f.emplace_back("next", "publish; " + old + " becomes a replica of " + promo.candidate +
                                      (settings_.auto_rejoin ? "" : " by hand (auto_rejoin is false)"));
           emit(LogLevel::info, "switchover_complete", std::move(f));
+          if (promo.maintenance_after) {
+            ps().maintenance[old] = *promo.maintenance_after;
+            bump();
+            emit(LogLevel::warn, "maintenance_enabled",
+                 {{"request", std::to_string(*promo.switchover)},
+                  {"instance", old},
+                  {"reason", *promo.maintenance_after},
+                  {"meaning", "switched over first; out of DNS and never promoted until disabled"}});
+          }
           s().promotion.reset();
           end_outage();
           return;
@@ -1010,6 +1032,8 @@ class Step {
     if (std::ranges::find(settings_.no_promotion, id) != settings_.no_promotion.end())
       return id + " is in no_promotion";
     if (ps().is_fenced(id)) return id + " is fenced";
+    if (auto m = ps().maintenance.find(id); m != ps().maintenance.end())
+      return id + " is in maintenance (" + m->second + ")";
     if (!answering(id)) return id + " does not answer probes" + (track(id).last_error.empty() ? "" : ": " + track(id).last_error);
     if (track(id).pending) return "an action on " + id + " is under way";
     const auto* row = row_to(last(id), primary);
@@ -1029,43 +1053,85 @@ class Step {
     return "";
   }
 
-  void request_switchover(const SwitchoverRequest& req) {
+  // Why no switchover to `to` (empty: the best replica) can start now, or
+  // "" with `target` set.
+  std::string switchover_refusal(const std::string& to, std::string& target) {
     const std::string primary = ps().primary;
-    auto refuse = [&](const std::string& why) {
-      emit(LogLevel::warn, "switchover_refused",
-           {{"request", std::to_string(req.id)}, {"primary", primary}, {"to", req.to}, {"reason", why}});
-    };
-    if (s().switchover || s().promotion) return refuse("a switchover or a failover is under way; try again after it");
-    if (primary.empty() || !member(primary)) return refuse("no primary is known");
+    if (s().switchover || s().promotion) return "a switchover or a failover is under way; try again after it";
+    if (primary.empty() || !member(primary)) return "no primary is known";
     if (!answering(primary) || failed(primary))
-      return refuse("the primary " + primary + " does not answer probes: if it is down, failover replaces it");
+      return "the primary " + primary + " does not answer probes: if it is down, failover replaces it";
     if (last(primary).read_only || is_replicating(last(primary)) || !primary_saved())
-      return refuse("the primary " + primary + " is not serving (read-only or replicating); fix that first");
-    std::string target = req.to;
+      return "the primary " + primary + " is not serving (read-only or replicating); fix that first";
+    target = to;
     if (target.empty()) {
       std::vector<std::string> reasons;
       auto c = choose_candidate(primary, reasons);
-      if (!c) return refuse("no replica could take over: " + join(reasons, "; "));
+      if (!c) return "no replica could take over: " + join(reasons, "; ");
       target = c->id;
     } else if (!member(target)) {
-      return refuse(target + " is not an instance of " + settings_.service);
+      return target + " is not an instance of " + settings_.service;
     } else if (target == primary) {
-      return refuse(target + " is the primary already");
+      return target + " is the primary already";
     }
-    if (auto problem = switchover_problem(primary, target); !problem.empty()) return refuse(problem);
+    return switchover_problem(primary, target);
+  }
+
+  void request_switchover(const SwitchoverRequest& req) {
+    std::string target;
+    if (auto why = switchover_refusal(req.to, target); !why.empty()) {
+      emit(LogLevel::warn, "switchover_refused",
+           {{"request", std::to_string(req.id)}, {"primary", ps().primary}, {"to", req.to}, {"reason", why}});
+      return;
+    }
+    begin_switchover(req.id, target, std::nullopt);
+  }
+
+  void begin_switchover(std::uint64_t request, const std::string& target, std::optional<std::string> maintenance) {
+    const std::string primary = ps().primary;
     DeciderState::Switchover sw;
-    sw.request = req.id;
+    sw.request = request;
     sw.old_primary = primary;
     sw.target = target;
     sw.started = now();
-    sw.action = act(Demote{primary}, primary);
+    sw.maintenance_after = std::move(maintenance);
+    ps().demoted = primary;
+    bump();
+    sw.version = s().version;
     s().switchover = sw;
     emit(LogLevel::info, "switchover_started",
-         {{"request", std::to_string(req.id)},
+         {{"request", std::to_string(request)},
           {"old_primary", primary},
           {"target", target},
           {"next", "make " + primary + " read-only and end its client sessions, then wait up to " +
                        ms(settings_.switchover_timeout) + " for " + target + " to apply everything it wrote"}});
+  }
+
+  void request_maintenance(const MaintenanceRequest& req) {
+    const std::string& id = req.instance;
+    auto said = [&](LogLevel level, const char* event, Fields more) {
+      more.insert(more.begin(), {{"request", std::to_string(req.id)}, {"instance", id}});
+      emit(level, event, std::move(more));
+    };
+    if (!member(id)) return said(LogLevel::warn, "maintenance_refused", {{"reason", id + " is not an instance of " + settings_.service}});
+    if (!req.enable) {
+      if (ps().maintenance.erase(id) > 0) bump();
+      return said(LogLevel::info, "maintenance_disabled", {{"next", "back in DNS and among the candidates once healthy"}});
+    }
+    const std::string reason = req.reason.empty() ? "no reason given" : req.reason;
+    if (id == ps().primary) {
+      std::string target;
+      if (auto why = switchover_refusal("", target); !why.empty())
+        return said(LogLevel::warn, "maintenance_refused",
+                    {{"reason", id + " is the primary, and no switchover is possible to take it out: " + why}});
+      begin_switchover(req.id, target, reason);
+      return;
+    }
+    if (ps().maintenance[id] != reason) {
+      ps().maintenance[id] = reason;
+      bump();
+    }
+    said(LogLevel::warn, "maintenance_enabled", {{"reason", reason}, {"meaning", "out of DNS and never promoted until disabled"}});
   }
 
   void finish_switchover(std::uint64_t request, LogLevel level, const std::string& event, const std::string& old,
@@ -1130,6 +1196,7 @@ class Step {
     promo.started = sw.started;
     promo.relay_applied_at = now();
     promo.switchover = sw.request;
+    promo.maintenance_after = sw.maintenance_after;
     emit(LogLevel::info, "switchover_caught_up",
          {{"request", std::to_string(sw.request)},
           {"target", sw.target},
@@ -1156,6 +1223,10 @@ class Step {
       return;
     }
     if (auto& obs = track(sw.old_primary).last_reachable) obs->read_only = false;
+    if (!ps().demoted.empty()) {
+      ps().demoted.clear();
+      bump();
+    }
     finish_switchover(sw.request, LogLevel::warn, "switchover_rolled_back", sw.old_primary, sw.target,
                       {{"reason", sw.rollback_reason},
                        {"primary", sw.old_primary},
@@ -1167,6 +1238,12 @@ class Step {
     auto& sw = *s().switchover;
     if (sw.action) return;
     using SwPhase = DeciderState::Switchover::Phase;
+    if (sw.phase == SwPhase::saving) {
+      if (s().saved_version < sw.version) return;
+      sw.phase = SwPhase::demoting;
+      sw.action = act(Demote{sw.old_primary}, sw.old_primary);
+      return;
+    }
     if (sw.phase != SwPhase::rolling_back) {
       // Between steps, or its action lost (a reload): make it writable again.
       roll_back("the switchover was interrupted");
@@ -1180,6 +1257,23 @@ class Step {
       return;
     }
     if (now() < sw.retry_after || !answering(sw.old_primary)) return;
+    // Never two writable servers: if another one took over meanwhile (by
+    // hand, while failoverdns was down), the read-only one stays read-only.
+    for (const auto& m : members_) {
+      if (!track(m.id).observed) return;
+      if (m.id == sw.old_primary || !answering(m.id)) continue;
+      if (!last(m.id).read_only && !is_replicating(last(m.id))) {
+        if (notice("rollback_withheld", m.id)) {
+          emit(LogLevel::error, "switchover_rollback_withheld",
+               {{"instance", sw.old_primary},
+                {"writable", m.id},
+                {"meaning", sw.old_primary + " stays read-only: " + m.id + " is writable and not a replica"},
+                {"action", "decide which one is the primary, fix the state file, restart failoverdns"}});
+        }
+        return;
+      }
+    }
+    forget("rollback_withheld");
     sw.action = act(MakeWritable{sw.old_primary}, sw.old_primary);
   }
 
@@ -1469,6 +1563,7 @@ class Step {
     bool serving = primary_serving();
     for (const auto& m : members_) {
       auto r = role_of(m, serving);
+      if (ps().maintenance.contains(m.id)) r.health = Health::critical;  // out of DNS
       d_.roles[m.id] = r;
       auto& t = track(m.id);
       bool first = !t.published_once;
@@ -1544,6 +1639,15 @@ DeciderState DeciderState::from_persistent(FailoverState persistent) {
     s.promotion = promo;
   }
   s.persistent = std::move(persistent);
+  if (!s.persistent.demoted.empty() && !s.promotion) {
+    // Made read-only by a switchover that neither promoted nor rolled back
+    // before failoverdns stopped: drive_switchover makes it writable again.
+    Switchover sw;
+    sw.phase = Switchover::Phase::rolling_back;
+    sw.old_primary = s.persistent.demoted;
+    sw.rollback_reason = "failoverdns stopped in the middle of a switchover";
+    s.switchover = sw;
+  }
   return s;
 }
 

@@ -56,6 +56,8 @@ json to_json(const FailoverState& s, const std::string& service) {
   j["gtid_lineage"] = s.gtid_lineage;
   if (s.promoting) j["promoting"] = {{"candidate", s.promoting->candidate}, {"old_primary", s.promoting->old_primary}};
   j["diverged"] = s.diverged;
+  j["maintenance"] = s.maintenance;
+  if (!s.demoted.empty()) j["demoted"] = s.demoted;
   return j;
 }
 
@@ -123,6 +125,8 @@ Result<FailoverState> from_json(const json& j, const std::string& service) {
     s.promoting = intent;
   }
   if (auto r = read_field(j, "diverged", s.diverged, false); !r) return std::unexpected(r.error());
+  if (auto r = read_field(j, "maintenance", s.maintenance, false); !r) return std::unexpected(r.error());
+  if (auto r = read_field(j, "demoted", s.demoted, false); !r) return std::unexpected(r.error());
   if (s.primary.empty() && s.epoch != 0) return fail("\"epoch\" is set but \"primary\" is empty");
   if (!s.primary.empty() && s.is_fenced(s.primary)) return fail("the primary is also listed as \"fenced\"");
   return s;

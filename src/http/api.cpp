@@ -163,6 +163,22 @@ ApiResponse switchover_response(const LogEvent& e) {
   return r;
 }
 
+ApiResponse maintenance_response(const LogEvent& e) {
+  if (e.name == "maintenance_enabled" || e.name == "maintenance_disabled") {
+    const bool on = e.name == "maintenance_enabled";
+    return json_response(json{{"ID", e.field("instance")},
+                              {"Maintenance", on},
+                              {"Reason", on ? e.field("reason") : ""},
+                              {"Message", on ? e.field("meaning") : e.field("next")}});
+  }
+  if (e.name == "maintenance_refused") return error_response(409, e.field("reason"));
+  ApiResponse r = switchover_response(e);  // the primary's switchover did not happen
+  auto body = json::parse(r.body);
+  body["error"] = "the primary could not be switched over first: " + body.value("error", std::string());
+  r.body = body.dump(2) + "\n";
+  return r;
+}
+
 ApiResponse error_response(int status, std::string_view message) {
   ApiResponse r = json_response(json{{"error", message}});
   r.status = status;

@@ -33,7 +33,9 @@ json member_json(const ApiView& view, const MemberStatus& m) {
               {"Fenced", m.fenced},
               {"Diverged", m.diverged},
               {"Errant", m.errant},
-              {"NoPromotion", m.no_promotion}};
+              {"NoPromotion", m.no_promotion},
+              {"Maintenance", !m.maintenance.empty()},
+              {"MaintenanceReason", m.maintenance}};
 }
 
 json record_json(const FailoverRecord& r) {

@@ -3,7 +3,9 @@
 # its client sessions end, the target applies everything, is promoted and
 # published, the old primary becomes its replica -- and no acknowledged row
 # is lost. A switchover to a frozen target is rolled back: the old primary
-# is writable again, nothing promoted. Refusals say why.
+# is writable again, nothing promoted. Refusals say why. Maintenance takes
+# a replica out of DNS and promotion (kept across a restart); on the
+# primary it switches over first.
 source "$(dirname "$0")/failover_lib.sh"
 scenario_start '"switchover_timeout": "2s"'
 ok "node1 is the primary"
@@ -69,12 +71,40 @@ grep -q "event=switchover_rolled_back" "$log" || fail "no switchover_rolled_back
 ok "a switchover to a frozen node1 rolled back (exit 1, the reason): node2 writable again, epoch 2, DNS on node2"
 poll_until 10000 "the writer writing after the rollback" writes_flow $(( $(acked_count) + 20 ))
 
+# --- Maintenance: a replica out of DNS and promotion, across a restart.
+poll_until 15000 "node1 a replica again" answer_is replica.mysql.service.consul 127.0.0.11
+out=$("$daemon" maint -enable -service-id node1 -reason "disk swap") || fail "maint -enable: exit $?: $out"
+[ "$out" = "node1: maintenance enabled" ] || fail "maint output: $out"
+poll_until 3000 "node1 out of replica.mysql" answer_is replica.mysql.service.consul ""
+[ "$(curl -sS "$api/v1/failover/mysql" | jq -r '.Instances[0] | (.Maintenance|tostring) + " " + .MaintenanceReason')" = "true disk swap" ] ||
+  fail "status: $(curl -sS "$api/v1/failover/mysql")"
+[ "$(jq -r '.maintenance.node1' "$state")" = "disk swap" ] || fail "state file: $(cat "$state")"
+stop_daemon
+start_daemon -config-file "$work/config.json"
+wait_for mysql.service.consul 127.0.0.12 15 >/dev/null
+hold replica.mysql.service.consul "" 2000
+out=$(curl -sS -X POST "$api/v1/failover/mysql/switchover")
+[ "$(jq -r .error <<<"$out")" = "no replica could take over: node1: in maintenance (disk swap)" ] || fail "switchover with node1 in maintenance: $out"
+ok "maintenance on replica node1: out of replica.mysql, kept across a restart, never a switchover target"
+
+[ "$(curl -sS -o /dev/null -w '%{http_code}' -X PUT "$api/v1/agent/service/maintenance/node1?enable=false")" = 200 ] ||
+  fail "maintenance off"
+poll_until 5000 "node1 back in replica.mysql" answer_is replica.mysql.service.consul 127.0.0.11
+before=$(acked_count)
+out=$(curl -sS -X PUT "$api/v1/agent/service/maintenance/node2?enable=true&reason=kernel+upgrade")
+[ "$(jq -r '.ID + " " + (.Maintenance|tostring) + " " + .Reason' <<<"$out")" = "node2 true kernel upgrade" ] || fail "maintenance on the primary: $out"
+[ "$(ask mysql.service.consul)" = 127.0.0.11 ] || fail "the primary is $(ask mysql.service.consul) after maintenance on node2"
+poll_until 15000 "node2 read-only" sql_is 2 "SELECT @@read_only" 1
+hold replica.mysql.service.consul "" 1500
+poll_until 10000 "the writer writing to node1" writes_flow $((before + 20))
+ok "maintenance on the primary node2: switched over to node1 first, then node2 out of DNS; writes go on"
+
 # --- Not one acknowledged row lost.
 touch "$work/stop"
 wait "$writer_pid"
 total=$(acked_count)
-on_primary=$(cluster sql 2 "SELECT v FROM app.t WHERE v LIKE 'w%'" | sort)
+on_primary=$(cluster sql 1 "SELECT v FROM app.t WHERE v LIKE 'w%'" | sort)
 lost=$(sort "$work/acked" | comm -23 - <(echo "$on_primary") | wc -l)
-[ "$lost" = 0 ] || fail "$lost of $total acknowledged rows are not on node2: $(sort "$work/acked" | comm -23 - <(echo "$on_primary") | head -5 | paste -sd' ')"
-ok "$total acknowledged rows, 0 lost (all on the primary node2)"
+[ "$lost" = 0 ] || fail "$lost of $total acknowledged rows are not on node1: $(sort "$work/acked" | comm -23 - <(echo "$on_primary") | head -5 | paste -sd' ')"
+ok "$total acknowledged rows over two switchovers and a rollback, 0 lost (all on the primary node1)"
 finish

@@ -135,16 +135,31 @@ struct Sim {
   Decision& step(std::vector<Observation> obs, std::vector<ActionResult> results = {}) {
     FailoverDecider decider(settings, members);
     for (auto& o : obs) o.at = now;
-    last = decider.decide(state, DeciderInput{now, wall, std::move(obs), std::move(results), {}});
+    DeciderInput input;
+    input.now = now;
+    input.wall_now = wall;
+    input.observations = std::move(obs);
+    input.results = std::move(results);
+    last = decider.decide(state, input);
     state = last.state;
     timeline.insert(timeline.end(), last.events.begin(), last.events.end());
     return last;
   }
   // An operator's switchover request, with nothing else new.
   Decision& switchover(std::uint64_t id, std::string to = "") {
-    FailoverDecider decider(settings, members);
-    DeciderInput input{now, wall, {}, {}, {}};
+    DeciderInput input;
     input.switchovers.push_back(SwitchoverRequest{id, std::move(to)});
+    return ask(std::move(input));
+  }
+  Decision& maintenance(std::uint64_t id, std::string instance, bool enable, std::string reason = "") {
+    DeciderInput input;
+    input.maintenance.push_back(MaintenanceRequest{id, std::move(instance), enable, std::move(reason)});
+    return ask(std::move(input));
+  }
+  Decision& ask(DeciderInput input) {
+    FailoverDecider decider(settings, members);
+    input.now = now;
+    input.wall_now = wall;
     last = decider.decide(state, input);
     state = last.state;
     timeline.insert(timeline.end(), last.events.begin(), last.events.end());

@@ -21,9 +21,14 @@ bool no_primary(const Sim& sim) {
 TEST_CASE("switchover: demote, catch up, then the promotion of a failover; the old primary rejoins") {
   auto sim = healthy_cluster();
   sim.switchover(7, "db3");
-  CHECK(sim.action_names() == std::vector<std::string>{"demote:db1"});
+  // First the state file says db1 is being demoted, so a restart in the
+  // middle makes it writable again rather than leave it read-only.
+  CHECK(sim.action_names() == std::vector<std::string>{"persist_state:db1"});
+  CHECK(sim.find_action<PersistState>()->state.demoted == "db1");
   CHECK(sim.event("switchover_started").field("target") == "db3");
   CHECK(sim.event("switchover_started").field("request") == "7");
+  sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
+  CHECK(sim.action_names() == std::vector<std::string>{"demote:db1"});
   CHECK(sim.role("db1") == Role::primary);  // still writable until the demote is done
 
   // Read-only at 0-1-105: db3 must apply exactly that before anything else.
@@ -46,6 +51,7 @@ TEST_CASE("switchover: demote, catch up, then the promotion of a failover; the o
   CHECK(saved.primary == "db3");
   CHECK(saved.epoch == 2);
   CHECK(saved.fenced == std::vector<std::string>{"db1"});
+  CHECK(saved.demoted.empty());
   sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
   CHECK(sim.role("db3") == Role::primary);
   const auto& done = sim.event("switchover_complete");
@@ -120,6 +126,7 @@ TEST_CASE("switchover: refused, with the reason, when the target could not take 
 TEST_CASE("switchover: a target that does not catch up in time is rolled back, nothing promoted") {
   auto sim = healthy_cluster();
   sim.switchover(9, "db2");
+  sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
   sim.advance(20ms, {}, {sim.ok_for<Demote>({"mysql-bin.000001", 900, "0-1-105"})});
   sim.advance(10000ms, {}, {sim.failed_for<WaitRelayLog>("timed out waiting for 0-1-105")});
   CHECK(sim.action_names() == std::vector<std::string>{"make_writable:db1"});
@@ -131,11 +138,13 @@ TEST_CASE("switchover: a target that does not catch up in time is rolled back, n
   CHECK(sim.role("db1") == Role::primary);  // writable again: published again
   CHECK(sim.state.persistent.primary == "db1");
   CHECK(sim.state.persistent.epoch == 1);
+  CHECK(sim.state.persistent.demoted.empty());
   CHECK_FALSE(sim.ever("promoting"));
 
   SUBCASE("a failed rollback is retried, loudly") {
     auto again = healthy_cluster();
     again.switchover(10, "db2");
+    again.advance(5ms, {}, {again.ok_for<PersistState>()});
     again.advance(20ms, {}, {again.failed_for<Demote>("Lost connection")});
     CHECK(again.action_names() == std::vector<std::string>{"make_writable:db1"});
     again.advance(10ms, {}, {again.failed_for<MakeWritable>("Lost connection")});
@@ -148,10 +157,90 @@ TEST_CASE("switchover: a target that does not catch up in time is rolled back, n
 TEST_CASE("switchover: a reload in the middle rolls it back (the result went to the old controller)") {
   auto sim = healthy_cluster();
   sim.switchover(11, "db2");
+  sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
   sim.advance(20ms, {}, {sim.ok_for<Demote>({"mysql-bin.000001", 900, "0-1-105"})});
   REQUIRE(sim.find_action<WaitRelayLog>());
   sim.state = sim.state.handed_over();
   sim.advance(10ms);
   CHECK(sim.action_names() == std::vector<std::string>{"make_writable:db1"});
   CHECK(sim.has_event("switchover_rolling_back"));
+}
+
+TEST_CASE("switchover: failoverdns restarted after the demotion makes the old primary writable again") {
+  FailoverState st;
+  st.primary = "db1";
+  st.epoch = 1;
+  st.demoted = "db1";
+  Sim sim(st);
+  auto read_only_db1 = [] {
+    auto o = primary_obs("db1");
+    o.read_only = true;
+    return o;
+  };
+  sim.step({read_only_db1(), replica_obs("db2")});
+  CHECK(sim.last.actions.empty());  // not every member probed yet
+  sim.advance(10ms, {replica_obs("db3")});
+  CHECK(sim.action_names() == std::vector<std::string>{"make_writable:db1"});
+  sim.advance(10ms, {}, {sim.ok_for<MakeWritable>()});
+  CHECK(sim.has_event("switchover_rolled_back"));
+  CHECK(sim.state.persistent.demoted.empty());
+  CHECK(sim.role("db1") == Role::primary);
+
+  SUBCASE("not when another server took over meanwhile") {
+    Sim other(st);
+    other.step({read_only_db1(), primary_obs("db2"), replica_obs("db3", {.source = "db2"})});
+    CHECK(other.last.actions.empty());
+    CHECK(other.has_event("switchover_rollback_withheld"));
+  }
+}
+
+TEST_CASE("maintenance: a replica leaves DNS and the candidates, across restarts, until disabled") {
+  auto sim = healthy_cluster();
+  sim.maintenance(1, "db2", true, "disk swap");
+  CHECK(sim.event("maintenance_enabled").field("reason") == "disk swap");
+  CHECK(sim.event("maintenance_enabled").field("request") == "1");
+  CHECK(sim.last.roles.at("db2").health == Health::critical);  // out of DNS
+  CHECK(sim.find_action<PersistState>()->state.maintenance == std::map<std::string, std::string>{{"db2", "disk swap"}});
+  sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
+
+  // db2 would come first (configuration order): it is in maintenance.
+  crash_primary(sim, {.gtid = "0-1-100"}, {.gtid = "0-1-100"});
+  CHECK(sim.action_names() == std::vector<std::string>{"wait_relay_log:db3"});
+
+  auto restarted = Sim(sim.state.persistent);
+  restarted.step({primary_obs("db1"), replica_obs("db2"), replica_obs("db3")});
+  CHECK(restarted.last.roles.at("db2").health == Health::critical);
+
+  sim.maintenance(2, "db2", false);
+  CHECK(sim.has_event("maintenance_disabled"));
+  CHECK(sim.state.persistent.maintenance.empty());
+  sim.maintenance(3, "db9", true);
+  CHECK(sim.event("maintenance_refused").field("reason") == "db9 is not an instance of mysql");
+}
+
+TEST_CASE("maintenance on the primary: a switchover first, then the old primary is in maintenance") {
+  auto sim = healthy_cluster();
+  sim.advance(1000ms, {primary_obs("db1", "0-1-100"), replica_obs("db2", {.gtid = "0-1-100"}),
+                       replica_obs("db3", {.gtid = "0-1-99"})});
+  sim.maintenance(4, "db1", true, "kernel upgrade");
+  CHECK(sim.event("switchover_started").field("target") == "db2");
+  sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
+  sim.advance(20ms, {}, {sim.ok_for<Demote>({"mysql-bin.000001", 900, "0-1-100"})});
+  sim.advance(20ms, {}, {sim.ok_for<WaitRelayLog>()});
+  sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
+  sim.advance(40ms, {}, {sim.ok_for<Promote>({"mysql-bin.000003", 100, "0-1-100"})});
+  sim.advance(5ms, {}, {sim.ok_for<PersistState>()});
+  CHECK(sim.role("db2") == Role::primary);
+  CHECK(sim.event("maintenance_enabled").field("instance") == "db1");
+  CHECK(sim.event("maintenance_enabled").field("request") == "4");
+  CHECK(sim.state.persistent.maintenance.at("db1") == "kernel upgrade");
+
+  SUBCASE("refused when no replica could take over") {
+    auto alone = healthy_cluster();
+    alone.advance(1000ms, {primary_obs("db1"), orphan_obs("db2"), down_obs("db3")});
+    alone.maintenance(5, "db1", true);
+    CHECK(alone.event("maintenance_refused").field("reason").starts_with(
+        "db1 is the primary, and no switchover is possible to take it out:"));
+    CHECK(alone.last.actions.empty());
+  }
 }

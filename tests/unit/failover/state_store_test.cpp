@@ -47,6 +47,8 @@ FailoverState sample() {
   s.fenced = {"mysqlnode1"};
   s.last_failover = WallTime(std::chrono::milliseconds(1'700'000'000'123));
   s.gtid_lineage = "0-1-103,0-2-110";
+  s.maintenance = {{"mysqlnode3", "disk swap"}};
+  s.demoted = "mysqlnode2";
   return s;
 }
 
@@ -75,6 +77,8 @@ TEST_CASE("StateStore: save then load round-trips every field") {
   s.promoting = PromotionIntent{"mysqlnode3", "mysqlnode2"};
   s.last_failover.reset();
   s.fenced.clear();
+  s.maintenance.clear();
+  s.demoted.clear();
   REQUIRE(store.save(s).has_value());
   loaded = store.load();
   REQUIRE(loaded.has_value());

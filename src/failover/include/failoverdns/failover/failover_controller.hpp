@@ -66,6 +66,10 @@ class FailoverController {
   // event that ended it -- switchover_complete, switchover_refused,
   // switchover_rolled_back or switchover_failed -- with its fields.
   void switchover(std::string to, std::function<void(const LogEvent&)> done);
+  // Maintenance of one instance on or off. `done` gets maintenance_enabled,
+  // maintenance_disabled or maintenance_refused -- or, for the primary, the
+  // event that ended a failed switchover.
+  void maintenance(std::string instance, bool enable, std::string reason, std::function<void(const LogEvent&)> done);
 
   const FailoverSettings& settings() const;
   const std::vector<FailoverMember>& members() const;

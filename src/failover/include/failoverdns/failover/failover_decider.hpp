@@ -171,12 +171,25 @@ struct SwitchoverRequest {
   std::string to;
 };
 
+// Maintenance (PUT /v1/agent/service/maintenance/<id>): the instance
+// leaves DNS and the promotion candidates, and stays out across restarts.
+// On the primary it needs a switchover first (one is started; refused if
+// none is possible). Ends with request=<id>: maintenance_enabled,
+// maintenance_disabled, maintenance_refused, or a switchover's failure.
+struct MaintenanceRequest {
+  std::uint64_t id = 0;
+  std::string instance;
+  bool enable = false;
+  std::string reason;
+};
+
 struct DeciderInput {
   SteadyTime now{};
   WallTime wall_now{};                    // only for the cooldown, which must survive restarts
   std::vector<Observation> observations;  // new probe results, oldest first
   std::vector<ActionResult> results;
   std::vector<SwitchoverRequest> switchovers;
+  std::vector<MaintenanceRequest> maintenance;
 };
 
 // The decider's memory. Callers keep it between calls and treat everything
@@ -231,20 +244,23 @@ struct DeciderState {
     SteadyTime relay_applied_at{};  // for the summary's timings
     SteadyTime promoted_at{};
     std::optional<std::uint64_t> switchover;  // a planned switchover's request: no outage
+    std::optional<std::string> maintenance_after;  // then the old primary goes into maintenance, for this reason
   };
   // A planned switchover before its promotion: the primary is made
   // read-only, the target applies everything it wrote, then a Promotion
   // (above) takes over. Rolled back (the primary writable again, nothing
   // promoted) if the target does not catch up within switchover_timeout.
   struct Switchover {
-    enum class Phase { demoting, catching_up, rolling_back };
-    Phase phase = Phase::demoting;
+    enum class Phase { saving, demoting, catching_up, rolling_back };
+    Phase phase = Phase::saving;  // FailoverState::demoted first, so a restart can undo the demotion
     std::uint64_t request = 0;
     std::string old_primary;
     std::string target;
     std::string gtid;  // the old primary's @@gtid_binlog_pos once read-only
     std::optional<std::uint64_t> action;
     std::string rollback_reason;
+    std::optional<std::string> maintenance_after;
+    std::uint64_t version = 0;  // the save that records the demotion
     SteadyTime started{};
     SteadyTime demoted_at{};
     SteadyTime retry_after{};

@@ -41,6 +41,7 @@ struct MemberStatus {
   std::string diverged;  // GTID ranges the primary's history lacks (fenced until dealt with)
   std::string errant;    // a replica's transactions the primary never had
   bool no_promotion = false;
+  std::string maintenance;  // the reason, when an operator took it out of DNS and promotion
 
   friend bool operator==(const MemberStatus&, const MemberStatus&) = default;
 };

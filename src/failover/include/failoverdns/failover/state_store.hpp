@@ -54,6 +54,12 @@ struct FailoverState {
   // Fenced instances holding transactions the primary's history lacks:
   // instance id -> the GTID ranges (kept fenced until they are dealt with).
   std::map<std::string, std::string> diverged;
+  // Instances an operator took out of DNS and promotion: id -> reason.
+  std::map<std::string, std::string> maintenance;
+  // A primary a switchover made read-only and that was neither promoted
+  // away from nor made writable again (failoverdns died in between): the
+  // restart makes it writable again instead of leaving it read-only.
+  std::string demoted;
 
   bool is_fenced(const std::string& id) const;
   friend bool operator==(const FailoverState&, const FailoverState&) = default;

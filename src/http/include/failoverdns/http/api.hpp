@@ -64,6 +64,9 @@ std::optional<std::variant<Write, ApiResponse>> parse_write(const ApiRequest& re
 // How a switchover ended (the event that ended it) as the answer to its
 // POST: 200 when complete, 409 refused or rolled back, 500 failed.
 ApiResponse switchover_response(const LogEvent& ended);
+// How a maintenance request ended: 200 enabled/disabled, 409 refused (or
+// the primary's switchover failed).
+ApiResponse maintenance_response(const LogEvent& ended);
 
 // {"error": message} with that status.
 ApiResponse error_response(int status, std::string_view message);

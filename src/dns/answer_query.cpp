@@ -131,6 +131,9 @@ class Responder {
       : impl_(impl), q_(query.data()), q_size_(query.size()), r_(response.data()), r_size_(response.size()),
         transport_(transport) {}
 
+  // Once answer() has parsed the question; 0 before, or if it did not parse.
+  std::uint16_t qtype() const noexcept { return question_.qtype; }
+
   QueryOutcome answer(std::uint32_t rotation) noexcept {
     // Answering a response could start a loop between two servers.
     if (q_size_ < header_size || (q_[2] & 0x80)) return {};
@@ -387,7 +390,10 @@ class Responder {
 
 QueryOutcome answer_query(const AnswerTable& table, std::span<const std::uint8_t> query,
                           std::span<std::uint8_t> response, Transport transport, std::uint32_t rotation) noexcept {
-  return Responder(table.impl(), query, response, transport).answer(rotation);
+  Responder responder(table.impl(), query, response, transport);
+  QueryOutcome outcome = responder.answer(rotation);
+  outcome.qtype = responder.qtype();
+  return outcome;
 }
 
 }  // namespace failoverdns

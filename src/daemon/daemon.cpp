@@ -181,6 +181,7 @@ int Daemon::run() {
       return 1;
     }
     dns_ = std::move(*server);
+    metrics_.add(dns_->metrics());
   }
   // Sockets are bound: nothing needs root any more (Knot's order). The
   // check after it is what a reload or a save would otherwise find out

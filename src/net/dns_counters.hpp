@@ -35,8 +35,19 @@ constexpr std::uint8_t qtype_slot(std::uint16_t qtype) noexcept {
   }
 }
 
-// Slot of a header rcode (4 bits) in rcode_names.
-inline constexpr std::array<std::uint8_t, 16> rcode_slot{0, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6};
+// Rcodes are counted by their 4 header bits, all 16 (a shift and no table
+// on the hot path); rcode_slot maps them to rcode_names when scraped.
+inline constexpr std::size_t header_rcodes = 16;
+inline constexpr std::array<std::uint8_t, header_rcodes> rcode_slot{0, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6};
+
+// qtype_slot(qtype) * header_rcodes, for every qtype below 256 (ANY is the
+// largest we name): a load instead of the switch's compare chain.
+inline constexpr std::array<std::uint8_t, 256> qtype_row = [] {
+  std::array<std::uint8_t, 256> rows{};
+  for (std::size_t t = 0; t < rows.size(); ++t)
+    rows[t] = static_cast<std::uint8_t>(qtype_slot(static_cast<std::uint16_t>(t)) * header_rcodes);
+  return rows;
+}();
 
 // Where an answer came from (README "Metrics", failoverdns_dns_answers_total).
 enum class AnswerSource : std::uint8_t {
@@ -49,17 +60,18 @@ inline constexpr std::array<std::string_view, 3> source_names{"zone", "cache", "
 struct alignas(metrics::cache_line) DnsCounters {
   static constexpr std::size_t sources = source_names.size();
   static constexpr std::size_t qtypes = qtype_names.size();
-  static constexpr std::size_t rcodes = rcode_names.size();
+  static constexpr std::size_t rcodes = header_rcodes;
 
   // An answer about to leave: `response` holds at least its header. `qtype`
   // is QueryOutcome::qtype (0 when the question did not parse). One counter
   // per (source, qtype, rcode), so every total is a sum and stays exact.
   void count_answer(AnswerSource source, std::uint16_t qtype, const std::uint8_t* response) noexcept {
-    answers[(static_cast<std::size_t>(source) * qtypes + qtype_slot(qtype)) * rcodes + rcode_slot[response[3] & 0x0F]]
-        .add();
+    const std::size_t row = qtype < qtype_row.size() ? qtype_row[qtype] : (qtypes - 1) * rcodes;
+    answers[static_cast<std::size_t>(source) * qtypes * rcodes + row + (response[3] & 0x0F)].add();
     if (response[2] & 0x02) [[unlikely]]
       truncated.add();
   }
+  // Answers of (source, qtype slot, header rcode).
   std::uint64_t answered(std::size_t source, std::size_t qtype, std::size_t rcode) const noexcept {
     return answers[(source * qtypes + qtype) * rcodes + rcode].load();
   }

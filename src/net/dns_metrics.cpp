@@ -18,7 +18,7 @@ namespace {
 
 // One transport's counters, summed over its threads.
 struct Totals {
-  std::array<std::uint64_t, DnsCounters::qtypes * DnsCounters::rcodes> queries{};
+  std::array<std::uint64_t, qtype_names.size() * rcode_names.size()> queries{};
   std::array<std::uint64_t, DnsCounters::sources> by_source{};
   std::uint64_t truncated = 0, dropped = 0;
   std::array<std::uint64_t, m::LocalDurationHistogram::bucket_count> answer_buckets{}, forwarded_buckets{};
@@ -29,7 +29,7 @@ struct Totals {
       for (std::size_t q = 0; q < DnsCounters::qtypes; ++q)
         for (std::size_t r = 0; r < DnsCounters::rcodes; ++r) {
           const std::uint64_t n = c.answered(s, q, r);
-          queries[q * DnsCounters::rcodes + r] += n;
+          queries[q * rcode_names.size() + rcode_slot[r]] += n;
           by_source[s] += n;
         }
     truncated += c.truncated.load();
@@ -64,10 +64,10 @@ std::vector<prometheus::MetricFamily> DnsMetrics::Collect() const {
       "failoverdns_dns_forwarded_duration_seconds",
       "Time from reading a forwarded query that missed the cache to sending the recursors' answer.");
   for (const auto& [transport, t] : transports) {
-    for (std::size_t q = 0; q < DnsCounters::qtypes; ++q)
-      for (std::size_t r = 0; r < DnsCounters::rcodes; ++r)
+    for (std::size_t q = 0; q < qtype_names.size(); ++q)
+      for (std::size_t r = 0; r < rcode_names.size(); ++r)
         m::add(queries, {{"transport", transport}, {"qtype", qtype_names[q]}, {"rcode", rcode_names[r]}},
-               static_cast<double>(t->queries[q * DnsCounters::rcodes + r]));
+               static_cast<double>(t->queries[q * rcode_names.size() + r]));
     for (std::size_t s = 0; s < DnsCounters::sources; ++s)
       m::add(sources, {{"transport", transport}, {"source", source_names[s]}}, static_cast<double>(t->by_source[s]));
     m::add(truncated, {{"transport", transport}}, static_cast<double>(t->truncated));

@@ -79,6 +79,28 @@ TEST_CASE("a histogram renders cumulative buckets, +Inf, sum and count") {
         "failoverdns_test_duration_seconds_bucket{transport=\"udp\",le=\"+Inf\"} 5\n");
 }
 
+TEST_CASE("a duration lands in the first bucket whose bound it does not exceed") {
+  using H = m::LocalDurationHistogram;
+  std::vector<std::int64_t> durations{0, 1, 2, 3, 1023, 1024, 1025};
+  for (double bound : H::bounds_seconds) {
+    const auto ns = static_cast<std::int64_t>(bound * 1e9 + 0.5);
+    durations.insert(durations.end(), {ns - 1, ns, ns + 1});
+  }
+  for (std::int64_t ns = 1; ns < 4'000'000'000; ns = ns * 3 / 2 + 1) durations.push_back(ns);
+  for (std::int64_t ns : durations) {
+    CAPTURE(ns);
+    std::size_t expected = 0;
+    while (expected < H::bounds_seconds.size() && static_cast<double>(ns) > H::bounds_seconds[expected] * 1e9 + 0.5)
+      ++expected;
+    H h;
+    h.observe(std::chrono::nanoseconds(ns));
+    std::array<std::uint64_t, H::bucket_count> counts{};
+    double sum = 0;
+    h.add_to(counts, sum);
+    CHECK(counts[expected] == 1);
+  }
+}
+
 TEST_CASE("a LocalCounter counts what its owner adds") {
   m::LocalCounter c;
   c.add();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -27,7 +28,8 @@ class LocalDurationHistogram {
   // answers that left together).
   void observe(std::chrono::nanoseconds elapsed, std::uint64_t count = 1) noexcept {
     const auto ns = static_cast<std::uint64_t>(elapsed.count() < 0 ? 0 : elapsed.count());
-    std::size_t i = 0;
+    // Start at the first bound not below ns's power of two: a step or two.
+    std::size_t i = first_candidate[static_cast<std::size_t>(std::bit_width(ns))];
     while (i < bounds_ns.size() && ns > bounds_ns[i]) ++i;
     buckets_[i].add(count);
     sum_ns_.add(ns * count);
@@ -45,6 +47,18 @@ class LocalDurationHistogram {
     std::array<std::uint64_t, bounds_seconds.size()> ns{};
     for (std::size_t i = 0; i < ns.size(); ++i) ns[i] = static_cast<std::uint64_t>(bounds_seconds[i] * 1e9 + 0.5);
     return ns;
+  }();
+  // By bit width w of a duration (so >= 2^(w-1) ns): the buckets whose
+  // bound is below 2^(w-1) it certainly passes.
+  static constexpr std::array<std::uint8_t, 65> first_candidate = [] {
+    std::array<std::uint8_t, 65> first{};
+    for (std::size_t w = 1; w < first.size(); ++w) {
+      const std::uint64_t least = std::uint64_t{1} << (w - 1);
+      std::uint8_t n = 0;
+      while (n < bounds_ns.size() && bounds_ns[n] < least) ++n;
+      first[w] = n;
+    }
+    return first;
   }();
 
   std::array<LocalCounter, bucket_count> buckets_{};

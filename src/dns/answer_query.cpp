@@ -41,13 +41,6 @@ using wire::write32;
 
 constexpr std::size_t opt_size = 11;
 
-QueryOutcome replied(std::size_t length) noexcept {
-  QueryOutcome outcome;
-  outcome.action = QueryOutcome::Action::reply;
-  outcome.length = length;
-  return outcome;
-}
-
 constexpr std::size_t plain_udp_limit = 512;
 // BADVERS is extended rcode 16: 1 in the OPT's upper 8 bits, 0 in the header.
 constexpr std::uint8_t badvers_upper = 1;
@@ -131,9 +124,6 @@ class Responder {
       : impl_(impl), q_(query.data()), q_size_(query.size()), r_(response.data()), r_size_(response.size()),
         transport_(transport) {}
 
-  // Once answer() has parsed the question; 0 before, or if it did not parse.
-  std::uint16_t qtype() const noexcept { return question_.qtype; }
-
   QueryOutcome answer(std::uint32_t rotation) noexcept {
     // Answering a response could start a loop between two servers.
     if (q_size_ < header_size || (q_[2] & 0x80)) return {};
@@ -192,6 +182,15 @@ class Responder {
   }
 
   std::size_t opt_length() const noexcept { return edns_.present ? opt_size : 0; }
+
+  // The question's type goes with every reply (0 if it did not parse).
+  QueryOutcome replied(std::size_t length) const noexcept {
+    QueryOutcome outcome;
+    outcome.action = QueryOutcome::Action::reply;
+    outcome.qtype = question_.qtype;
+    outcome.length = length;
+    return outcome;
+  }
 
   // Flags from the query: opcode and RD (byte 2), CD (byte 3); RA while
   // recursors are configured.
@@ -390,10 +389,7 @@ class Responder {
 
 QueryOutcome answer_query(const AnswerTable& table, std::span<const std::uint8_t> query,
                           std::span<std::uint8_t> response, Transport transport, std::uint32_t rotation) noexcept {
-  Responder responder(table.impl(), query, response, transport);
-  QueryOutcome outcome = responder.answer(rotation);
-  outcome.qtype = responder.qtype();
-  return outcome;
+  return Responder(table.impl(), query, response, transport).answer(rotation);
 }
 
 }  // namespace failoverdns

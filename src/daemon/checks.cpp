@@ -83,4 +83,8 @@ void CheckSet::stop() {
   if (impl_->health) impl_->health->stop();
 }
 
+std::vector<std::shared_ptr<const prometheus::Collectable>> CheckSet::metrics() const {
+  return {impl_->health->metrics()};
+}
+
 }  // namespace failoverdns

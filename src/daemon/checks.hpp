@@ -13,6 +13,10 @@
 #include "failoverdns/config/config.hpp"
 #include "failoverdns/catalog/live_catalog.hpp"
 
+namespace prometheus {
+class Collectable;
+}
+
 namespace failoverdns {
 
 class CheckSet {
@@ -32,6 +36,10 @@ class CheckSet {
   // published (FailoverController::when_first_round_published); at once
   // without failover services. Health checks do not delay it.
   void when_first_round_published(std::function<void()> done);
+
+  // Collectors of these checks' metrics, for the daemon's MetricsRegistry;
+  // they go away with this set.
+  std::vector<std::shared_ptr<const prometheus::Collectable>> metrics() const;
 
  private:
   struct Impl;

@@ -133,6 +133,7 @@ void Daemon::reload() {
   live_->replace_base(make_catalog(config_));
   checks_ = std::move(checks);
   checks_->checks.start();
+  for (auto& collector : checks_->checks.metrics()) metrics_.add(collector);
   // Still starting: readiness now waits for the new checks' first round.
   if (!ready_) checks_->checks.when_first_round_published([this] { announce_ready(); });
   spdlog::info("event=reload_complete services={}", config_.services.size());
@@ -146,6 +147,7 @@ bool Daemon::start_checks() {
     return false;
   }
   checks_->checks.start();
+  for (auto& collector : checks_->checks.metrics()) metrics_.add(collector);
   return true;
 }
 

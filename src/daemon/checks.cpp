@@ -114,4 +114,11 @@ void CheckSet::stop() {
   if (impl_->health) impl_->health->stop();
 }
 
+std::vector<std::shared_ptr<const prometheus::Collectable>> CheckSet::metrics() const {
+  std::vector<std::shared_ptr<const prometheus::Collectable>> out{impl_->health->metrics()};
+  for (const auto& f : impl_->failover)
+    if (f) out.push_back(f->metrics());
+  return out;
+}
+
 }  // namespace failoverdns

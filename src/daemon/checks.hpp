@@ -14,6 +14,10 @@
 #include "failoverdns/catalog/live_catalog.hpp"
 #include "failoverdns/failover/failover_status.hpp"
 
+namespace prometheus {
+class Collectable;
+}
+
 namespace failoverdns {
 
 class CheckSet {
@@ -45,6 +49,9 @@ class CheckSet {
   // false when no failover service has it (`done` is then not called).
   bool maintenance(const std::string& instance, bool enable, std::string reason,
                    std::function<void(const LogEvent&)> done);
+  // Collectors of these checks' metrics, for the daemon's MetricsRegistry;
+  // they go away with this set.
+  std::vector<std::shared_ptr<const prometheus::Collectable>> metrics() const;
 
  private:
   struct Impl;

@@ -211,6 +211,7 @@ void Daemon::reload() {
   checks_->checks.start();
   if (http_) http_->set_access(config_.http);
   schedule_api_refresh();
+  for (auto& collector : checks_->checks.metrics()) metrics_.add(collector);
   // Still starting: readiness now waits for the new checks' first round.
   if (!ready_) checks_->checks.when_first_round_published([this] { announce_ready(); });
   spdlog::info("event=reload_complete services={}", config_.services.size());
@@ -225,6 +226,7 @@ bool Daemon::start_checks() {
   }
   checks_->checks.on_failover_change([this] { schedule_api_refresh(); });
   checks_->checks.start();
+  for (auto& collector : checks_->checks.metrics()) metrics_.add(collector);
   return true;
 }
 
@@ -260,6 +262,7 @@ int Daemon::run() {
       return 1;
     }
     dns_ = std::move(*server);
+    metrics_.add(dns_->metrics());
   }
   if (config_.http.port >= 0) {
     auto http = HttpServer::bind(config_.http);
@@ -291,7 +294,7 @@ int Daemon::run() {
   if (!start_checks()) return 1;
   checks_->checks.when_first_round_published([this] { announce_ready(); });
   if (http_) {
-    http_->start(build_api_view(), nullptr, [this](Write write, std::function<void(ApiResponse)> done) {
+    http_->start(build_api_view(), [this] { return metrics_.render(); }, [this](Write write, std::function<void(ApiResponse)> done) {
       boost::asio::post(io_, [this, write = std::move(write), done = std::move(done)]() mutable {
         carry_out(std::move(write), std::move(done));
       });

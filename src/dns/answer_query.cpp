@@ -41,13 +41,6 @@ using wire::write32;
 
 constexpr std::size_t opt_size = 11;
 
-QueryOutcome replied(std::size_t length) noexcept {
-  QueryOutcome outcome;
-  outcome.action = QueryOutcome::Action::reply;
-  outcome.length = length;
-  return outcome;
-}
-
 constexpr std::size_t plain_udp_limit = 512;
 // BADVERS is extended rcode 16: 1 in the OPT's upper 8 bits, 0 in the header.
 constexpr std::uint8_t badvers_upper = 1;
@@ -189,6 +182,15 @@ class Responder {
   }
 
   std::size_t opt_length() const noexcept { return edns_.present ? opt_size : 0; }
+
+  // The question's type goes with every reply (0 if it did not parse).
+  QueryOutcome replied(std::size_t length) const noexcept {
+    QueryOutcome outcome;
+    outcome.action = QueryOutcome::Action::reply;
+    outcome.qtype = question_.qtype;
+    outcome.length = length;
+    return outcome;
+  }
 
   // Flags from the query: opcode and RD (byte 2), CD (byte 3); RA while
   // recursors are configured.

@@ -45,7 +45,12 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
         catalog(catalog_),
         failover_io(std::move(failover_io_)),
         state(std::move(initial)) {
-    for (const auto& m : members) unprobed.insert(m.id);
+    std::vector<std::string> ids;
+    for (const auto& m : members) {
+      unprobed.insert(m.id);
+      ids.push_back(m.id);
+    }
+    metrics = std::make_shared<FailoverMetrics>(settings.service, ids);
   }
 
   asio::io_context& io;
@@ -62,6 +67,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
   bool first_round_published = false;
   std::function<void()> on_first_round_published;
   FailoverHistory history;
+  std::shared_ptr<FailoverMetrics> metrics;
   std::function<void()> on_change;
   std::uint64_t next_request = 1;
   struct Waiter {
@@ -97,6 +103,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
     const auto wall_now = std::chrono::system_clock::now();
     for (const auto& e : d.events) {
       history.add(e, wall_now);
+      metrics->event(e);
       auto line = format(e);
       switch (e.level) {
         case LogLevel::info:
@@ -120,6 +127,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       done(e);
     }
     for (const auto& [id, delay] : d.next_probe_in) next_probe_in[id] = delay;
+    record_metrics(d);
     {
       LiveCatalog::Batch batch(catalog);
       catalog.set_roles(settings.service, d.role_map());
@@ -142,6 +150,25 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
     if (on_change) on_change();
   }
 
+  void record_metrics(const Decision& d) {
+    bool primary_known = false;
+    const FailoverMember* primary = nullptr;
+    for (const auto& m : members)
+      if (m.id == state.persistent.primary) primary = &m;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const auto& id = members[i].id;
+      auto r = d.roles.find(id);
+      if (r == d.roles.end()) continue;
+      primary_known |= r->second.role == Role::primary;
+      std::optional<std::int64_t> lag;
+      if (auto t = state.members.find(id); t != state.members.end() && t->second.last_reachable && primary)
+        for (const auto& row : t->second.last_reachable->replication)
+          if (row.master_port == primary->port && row.master_host == primary->host) lag = row.seconds_behind_master;
+      metrics->member_state(i, r->second.role, r->second.health, lag);
+    }
+    metrics->service_state(primary_known, state.persistent.epoch, state.persistent.last_failover);
+  }
+
   static asio::awaitable<void> probe_loop(std::shared_ptr<Impl> self, std::size_t index) {
     const FailoverMember& m = self->members[index];
     auto probe = self->failover_io->probe(m);
@@ -152,6 +179,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       auto started = Clock::now();
       Observation o = co_await probe->observe(self->settings.timeout);
       if (self->stopped) break;
+      self->metrics->probed(index, o.outcome, Clock::now() - started);
       self->feed(with_observation(std::move(o)));
       auto it = self->next_probe_in.find(m.id);
       timer.expires_at(started + (it != self->next_probe_in.end() ? it->second : self->settings.interval));
@@ -335,6 +363,8 @@ FailoverStatus FailoverController::status() const {
   out.failovers = impl.history.records();
   return out;
 }
+
+std::shared_ptr<const prometheus::Collectable> FailoverController::metrics() const { return impl_->metrics; }
 
 void FailoverController::on_change(std::function<void()> changed) { impl_->on_change = std::move(changed); }
 

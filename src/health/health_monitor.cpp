@@ -1,5 +1,8 @@
 #include "failoverdns/health/health_monitor.hpp"
 
+#include <array>
+#include <atomic>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,6 +10,10 @@
 #include <spdlog/spdlog.h>
 
 #include "failoverdns/health/health_check.hpp"
+#include "failoverdns/metrics/local_counter.hpp"
+#include "failoverdns/metrics/local_histogram.hpp"
+#include "failoverdns/metrics/metric_family.hpp"
+#include "failoverdns/metrics/metrics_registry.hpp"
 #include "failoverdns/support/log_value.hpp"
 #include "failoverdns/support/asio.hpp"
 
@@ -22,6 +29,13 @@ struct HealthMonitor::Impl {
     CheckDefinition definition;
     Hysteresis hysteresis;
     std::unique_ptr<asio::steady_timer> timer;
+    // Written on the control plane, read by whichever thread scrapes.
+    struct Counts {
+      std::array<metrics::LocalCounter, 3> results;  // by Health
+      metrics::LocalDurationHistogram duration;
+      std::atomic<std::uint8_t> status{static_cast<std::uint8_t>(Health::passing)};
+    };
+    std::unique_ptr<Counts> counts = std::make_unique<Counts>();
   };
 
   asio::io_context& io;
@@ -44,8 +58,11 @@ struct HealthMonitor::Impl {
       auto started = std::chrono::steady_clock::now();
       CheckResult result = co_await self->run(self->io.get_executor(), c.definition, c.address, c.port);
       if (self->stopped) break;
+      c.counts->duration.observe(std::chrono::steady_clock::now() - started);
+      c.counts->results[static_cast<std::size_t>(result.health)].add();
       Health before = c.hysteresis.current();
       Health after = c.hysteresis.update(result.health);
+      c.counts->status.store(static_cast<std::uint8_t>(after), std::memory_order_relaxed);
       if (after != before || result.health != after)
         spdlog::log(after == Health::passing ? spdlog::level::info : spdlog::level::warn,
                     "event=check service={} instance={} check={} result={} status={} output={}", c.service, c.instance,
@@ -60,6 +77,37 @@ struct HealthMonitor::Impl {
   }
 };
 
+namespace {
+
+std::vector<prometheus::MetricFamily> collect_checks(const HealthMonitor::Impl& impl) {
+  namespace m = metrics;
+  auto results = m::counter("failoverdns_check_results_total",
+                            "Health check runs of services not under failover, by result (before hysteresis).");
+  auto duration = m::histogram("failoverdns_check_duration_seconds", "How long a health check run took.");
+  auto status = m::gauge("failoverdns_check_status",
+                         "A health check's status after hysteresis: 1 for the current one, 0 for the others.");
+  constexpr std::array health{Health::passing, Health::warning, Health::critical};
+  for (const auto& c : impl.checks) {
+    const std::string_view check = c.definition.id;
+    const auto current = static_cast<Health>(c.counts->status.load(std::memory_order_relaxed));
+    for (Health h : health) {
+      const auto name = to_string(h);
+      m::add(results, {{"service", c.service}, {"instance", c.instance}, {"check", check}, {"result", name}},
+             static_cast<double>(c.counts->results[static_cast<std::size_t>(h)].load()));
+      m::add(status, {{"service", c.service}, {"instance", c.instance}, {"check", check}, {"status", name}},
+             h == current ? 1 : 0);
+    }
+    std::array<std::uint64_t, m::LocalDurationHistogram::bucket_count> buckets{};
+    double seconds = 0;
+    c.counts->duration.add_to(buckets, seconds);
+    m::add_histogram(duration, {{"service", c.service}, {"instance", c.instance}, {"check", check}},
+                     m::LocalDurationHistogram::bounds_seconds, buckets, seconds);
+  }
+  return {results, duration, status};
+}
+
+}  // namespace
+
 HealthMonitor::HealthMonitor(asio::io_context& io, const Config& config, LiveCatalog& catalog, CheckRunner run)
     : impl_(std::make_shared<Impl>(Impl{io, catalog, std::move(run), {}, false})) {
   for (const auto& s : config.services) {
@@ -72,9 +120,14 @@ HealthMonitor::HealthMonitor(asio::io_context& io, const Config& config, LiveCat
                                           std::make_unique<asio::steady_timer>(io)});
     }
   }
+  // Only the collector and the checks' loops share the Impl; the checks
+  // list does not change after this, so a scrape may read it from any thread.
+  metrics_ = make_collector([impl = impl_] { return collect_checks(*impl); });
 }
 
 HealthMonitor::~HealthMonitor() { stop(); }
+
+std::shared_ptr<const prometheus::Collectable> HealthMonitor::metrics() const { return metrics_; }
 
 void HealthMonitor::start() {
   for (std::size_t i = 0; i < impl_->checks.size(); ++i)

@@ -192,7 +192,7 @@ asio::awaitable<ApiResponse> HttpServer::Impl::respond(const bhttp::request<bhtt
   if (r.path == "/metrics") {
     if (!metrics) co_return error_response(404, "no metrics in this build");
     ApiResponse m;
-    m.body = metrics(*view);
+    m.body = metrics();
     m.content_type = "text/plain; version=0.0.4; charset=utf-8";
     co_return m;
   }

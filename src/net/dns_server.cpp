@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "dns_metrics.hpp"
 #include "failoverdns/support/thread.hpp"
 #include "tcp_listener.hpp"
 #include "udp_listener.hpp"
@@ -78,6 +79,8 @@ struct DnsServer::Impl {
   asio::io_context tcp_io{1};
   std::vector<std::unique_ptr<net::TcpListener>> tcp;
   std::thread tcp_thread;
+  // Every thread's counters; shared with whoever scrapes them.
+  std::shared_ptr<net::DnsMetrics> metrics;
   int port = 0;
   bool running = false;
 
@@ -93,6 +96,7 @@ Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const ListenerSet
   collided = false;
   auto impl = std::make_unique<Impl>();
   for (int i = 0; i < workers; ++i) impl->workers.push_back(std::make_unique<Impl::Worker>());
+  impl->metrics = std::make_shared<net::DnsMetrics>(answers, impl->workers.size());
 
   int port = options.port;
   for (const auto& text : options.addresses) {
@@ -106,12 +110,14 @@ Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const ListenerSet
       return fail(describe_bind_error(where(address, port) + protocol, ec, port));
     };
     auto bind_udp = [&]() -> Result<void> {
-      for (auto& worker : impl->workers) {
+      for (std::size_t w = 0; w < impl->workers.size(); ++w) {
+        auto& worker = impl->workers[w];
         udp::socket socket(worker->io);
         if (!open_and_bind(socket, udp::endpoint(address, static_cast<unsigned short>(port)), true, ec))
           return failed("/udp");
         if (port == 0) port = socket.local_endpoint().port();
-        worker->udp.push_back(std::make_unique<net::UdpListener>(std::move(socket), answers, resolver));
+        worker->udp.push_back(
+            std::make_unique<net::UdpListener>(std::move(socket), answers, resolver, impl->metrics->udp(w)));
       }
       return {};
     };
@@ -127,7 +133,7 @@ Result<std::unique_ptr<DnsServer::Impl>> DnsServer::Impl::bind(const ListenerSet
           std::move(acceptor), answers,
           net::TcpLimits{options.tcp_idle_timeout, options.tcp_max_connections,
                          options.tcp_max_connections_per_client},
-          resolver));
+          resolver, impl->metrics->tcp()));
       return {};
     };
     // A given port: TCP first, so a port another failoverdns holds fails
@@ -196,5 +202,7 @@ int DnsServer::udp_port() const { return impl_->port; }
 int DnsServer::tcp_port() const { return impl_->port; }
 
 std::size_t DnsServer::worker_count() const { return impl_->workers.size(); }
+
+std::shared_ptr<const prometheus::Collectable> DnsServer::metrics() const { return impl_->metrics; }
 
 }  // namespace failoverdns

@@ -83,8 +83,9 @@ std::string to_string(const tcp::endpoint& peer) {
 }  // namespace
 
 TcpListener::TcpListener(tcp::acceptor acceptor, const AnswerPublisher& answers, TcpLimits limits,
-                         Resolver* resolver)
-    : acceptor_(std::move(acceptor)), backoff_(acceptor_.get_executor()), answers_(answers), limits_(limits) {
+                         Resolver* resolver, DnsCounters& counters)
+    : acceptor_(std::move(acceptor)), backoff_(acceptor_.get_executor()), answers_(answers), limits_(limits),
+      counters_(counters) {
   if (resolver) resolver_ = std::make_unique<Resolver::Session>(*resolver, acceptor_.get_executor());
 }
 
@@ -165,11 +166,15 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
         asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     c->in_length += n;
+    // As a UDP batch: one clock read per read, the answers it brings share it.
+    const auto read_at = Clock::now();
+    std::uint64_t answered_at_once = 0;
     // Answer every whole message that arrived, in order.
     std::size_t pos = 0;
     while (open && c->in_length - pos >= 2) {
       const std::size_t length = (std::size_t{c->in[pos]} << 8) | c->in[pos + 1];
       if (length < 12) {  // cannot be a DNS message: this client is confused
+        counters_.dropped.add();
         reason = "length_too_short";
         open = false;
         break;
@@ -184,14 +189,19 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
         if (!co_await flush()) break;
         outcome.length = co_await resolve(*c, query, outcome);
         if (outcome.length == 0) {
+          counters_.dropped.add();
           reason = "forwarding_stopped";
           open = false;
           break;
         }
         outcome.action = QueryOutcome::Action::reply;
+      } else if (outcome.action != QueryOutcome::Action::drop) {
+        counters_.count_answer(AnswerSource::zone, outcome.qtype, c->response.data() + 2);
+        ++answered_at_once;
       }
       pos += 2 + length;
       if (outcome.action == QueryOutcome::Action::drop) {
+        counters_.dropped.add();
         reason = "not_a_query";
         open = false;
         break;
@@ -213,6 +223,7 @@ asio::awaitable<void> TcpListener::serve(std::shared_ptr<Connection> c) {
     }
     // Answers to the queries before a bad one still go out.
     if (!co_await flush()) break;
+    if (answered_at_once > 0) counters_.answer_duration.observe(Clock::now() - read_at, answered_at_once);
     if (pos > 0) c->deadline = Clock::now() + limits_.idle_timeout;
     std::memmove(c->in.data(), c->in.data() + pos, c->in_length - pos);
     c->in_length -= pos;
@@ -232,9 +243,14 @@ asio::awaitable<std::size_t> TcpListener::resolve(Connection& c, std::span<const
   std::size_t length = outcome.length;  // REFUSED, as answer_query wrote it
   switch (resolver_->handle(query, outcome.question, c.peer.data(), Transport::tcp, response, length)) {
     case Resolver::Session::Step::answered:
-    case Resolver::Session::Step::refused: co_return length;
+      counters_.count_answer(AnswerSource::cache, outcome.qtype, response.data());
+      co_return length;
+    case Resolver::Session::Step::refused:
+      counters_.count_answer(AnswerSource::zone, outcome.qtype, response.data());
+      co_return length;
     case Resolver::Session::Step::miss: break;
   }
+  const auto asked_at = Clock::now();
   // A timer that never expires, cancelled when the answer arrives: Boost
   // 1.74 has no channel to await a callback with.
   struct Wait {
@@ -253,6 +269,10 @@ asio::awaitable<std::size_t> TcpListener::resolve(Connection& c, std::span<const
   co_await wait->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   c.deadline = Clock::now() + limits_.idle_timeout;
   std::memcpy(response.data(), wait->answer.data(), wait->answer.size());
+  if (wait->answer.size() >= 4) {
+    counters_.count_answer(AnswerSource::upstream, outcome.qtype, response.data());
+    counters_.forwarded_duration.observe(Clock::now() - asked_at);
+  }
   co_return wait->answer.size();
 }
 

@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "failoverdns/dns/answer_publisher.hpp"
+#include "dns_counters.hpp"
 #include "failoverdns/resolver/resolver.hpp"
 
 namespace failoverdns::net {
@@ -37,8 +38,9 @@ struct TcpLimits {
 class TcpListener {
  public:
   // `resolver` may be null (no forwarding: outside names get REFUSED).
+  // `counters`: the TCP thread's, outliving the listener.
   TcpListener(boost::asio::ip::tcp::acceptor acceptor, const AnswerPublisher& answers, TcpLimits limits,
-              Resolver* resolver);
+              Resolver* resolver, DnsCounters& counters);
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
@@ -57,7 +59,7 @@ class TcpListener {
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
   // Answers a query left to the resolver into the connection's response
-  // buffer (after the length prefix); its length, 0 if none came.
+  // buffer (after the length prefix), counted; its length, 0 if none came.
   boost::asio::awaitable<std::size_t> resolve(Connection& connection, std::span<const std::uint8_t> query,
                                               const QueryOutcome& outcome);
   void refused(RefusalLog& log, const boost::asio::ip::tcp::endpoint& peer, const char* reason, int limit,
@@ -76,6 +78,7 @@ class TcpListener {
   // query per connection is the common case): this io_context's thread only.
   std::uint32_t rotation_ = 0;
   std::unique_ptr<Resolver::Session> resolver_;
+  DnsCounters& counters_;
 };
 
 }  // namespace failoverdns::net

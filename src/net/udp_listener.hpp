@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -16,6 +17,7 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "failoverdns/dns/answer_publisher.hpp"
+#include "dns_counters.hpp"
 #include "failoverdns/resolver/resolver.hpp"
 
 namespace failoverdns::net {
@@ -27,7 +29,9 @@ class UdpListener {
   static constexpr std::size_t response_buffer = 4096;
 
   // `resolver` may be null (no forwarding: outside names get REFUSED).
-  UdpListener(boost::asio::ip::udp::socket socket, const AnswerPublisher& answers, Resolver* resolver);
+  // `counters`: this worker's, outliving the listener.
+  UdpListener(boost::asio::ip::udp::socket socket, const AnswerPublisher& answers, Resolver* resolver,
+              DnsCounters& counters);
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
 
@@ -37,16 +41,18 @@ class UdpListener {
   void arm();
   void drain() noexcept;
   // A query answer_query left to the resolver: whether slot `i`'s response
-  // (`length` bytes) goes out in this batch. Out of line: our own names'
-  // path stays as short as it was.
+  // (`length` bytes) goes out in this batch (counted). Out of line: our own
+  // names' path stays as short as it was. `read_at`: when its batch was read.
   [[gnu::noinline]] bool resolve(std::size_t i, std::span<const std::uint8_t> query, const QueryOutcome& outcome,
-                                 std::size_t& length);
-  void send_late(const sockaddr_storage& peer, socklen_t peer_length, std::span<const std::uint8_t> answer) noexcept;
+                                 std::size_t& length, std::chrono::steady_clock::time_point read_at);
+  void send_late(const sockaddr_storage& peer, socklen_t peer_length, std::span<const std::uint8_t> answer,
+                 std::uint16_t qtype, std::chrono::steady_clock::time_point read_at) noexcept;
 
   boost::asio::ip::udp::socket socket_;
   AnswerPublisher::Reader reader_;
   std::uint32_t rotation_ = 0;
   std::unique_ptr<Resolver::Session> resolver_;
+  DnsCounters& counters_;
 
   struct Slot {
     std::array<std::uint8_t, query_buffer> query;

@@ -102,6 +102,21 @@ s=$(get /v1/failover/mysql)
 [ "$(jq -r '.BlockedReason' <<<"$s")" = "no replica could be promoted: node1: fenced" ] || fail "blocked: $s"
 ok "/v1/failover/mysql tells the failover as a timeline, and why another one could not happen now"
 
+# --- /metrics: promtool accepts it, and the counters move with traffic.
+curl -sS "$api/metrics" >"$work/metrics.txt"
+promtool check metrics <"$work/metrics.txt" >"$work/promtool.out" 2>&1 || fail "promtool: $(head -5 "$work/promtool.out")"
+metric() { curl -sS "$api/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+q='failoverdns_dns_queries_total{transport="udp",qtype="SRV",rcode="NOERROR"}'
+n0=$(metric "$q"); n0=${n0:-0}
+for _ in $(seq 1 25); do dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" _mysql._tcp.service.consul SRV >/dev/null; done
+n1=$(metric "$q")
+[ "$(awk -v a="$n0" -v b="$n1" 'BEGIN {print b - a}')" = 25 ] || fail "$q moved from $n0 to $n1 after 25 SRV queries"
+[ "$(metric 'failoverdns_instance_role{service="mysql",instance="node2",role="primary"}')" = 1 ] || fail "node2's role gauge"
+[ "$(metric 'failoverdns_failovers_total{service="mysql",outcome="complete"}')" = 1 ] || fail "failovers_total: $(grep failovers_total "$work/metrics.txt")"
+[ "$(metric 'failoverdns_failover_epoch{service="mysql"}')" = "$(jq -r .epoch "$state")" ] || fail "epoch gauge"
+[ "$(metric 'failoverdns_probe_results_total{service="mysql",instance="node1",result="no_answer"}')" -ge 3 ] || fail "node1's failed probes"
+ok "/metrics: promtool accepts it; 25 SRV queries moved the counter by 25; role, epoch, failovers and probe results as they happened"
+
 # --- The command line over the API.
 out=$("$daemon" status -service mysql) || fail "failoverdns status: exit $?: $out"
 echo "$out" | sed 's/^/  | /'

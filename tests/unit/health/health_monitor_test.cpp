@@ -19,7 +19,9 @@
 #include "failoverdns/catalog/catalog.hpp"
 #include "failoverdns/health/health_monitor.hpp"
 #include "failoverdns/catalog/live_catalog.hpp"
+#include "failoverdns/metrics/metrics_registry.hpp"
 #include "unit/control_plane_support.hpp"
+#include "unit/promtool_support.hpp"
 
 using namespace failoverdns;
 using namespace failoverdns::testing;
@@ -176,4 +178,57 @@ TEST_CASE("stop() cancels the check timers and drops what checks in flight retur
   CHECK(rig.health() == Health::passing);
   CHECK(rig.fake.runs["a"] == 1);
   CHECK(rig.fake.runs["b"] == 1);
+}
+
+TEST_CASE("metrics: each check's results by outcome, its durations and its status after hysteresis") {
+  LogCapture log;
+  Rig rig;
+  MetricsRegistry registry;
+  registry.add(rig.monitor.metrics());
+  rig.fake.result["a"] = Health::critical;  // `a` turns critical after two failures
+  rig.monitor.start();
+  REQUIRE(run_until(rig.io, [&] { return rig.fake.criticals["a"] >= 3 && rig.fake.runs["b"] >= 3; }));
+  rig.monitor.stop();
+  run_until_idle(rig.io);
+
+  auto value = [&](const std::string& family, const std::map<std::string, std::string>& labels) {
+    for (const auto& f : registry.collect()) {
+      if (f.name != family) continue;
+      for (const auto& m : f.metric) {
+        std::map<std::string, std::string> have;
+        for (const auto& l : m.label) have[l.name] = l.value;
+        if (have != labels) continue;
+        if (f.type == prometheus::MetricType::Histogram) return static_cast<double>(m.histogram.sample_count);
+        return f.type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
+      }
+    }
+    FAIL("no sample " << family);
+    return -1.0;
+  };
+  auto results = [&](const char* check, const char* result) {
+    return value("failoverdns_check_results_total",
+                 {{"service", "web"}, {"instance", "web1"}, {"check", check}, {"result", result}});
+  };
+  auto runs_of = [&](const char* check) {
+    return value("failoverdns_check_duration_seconds", {{"service", "web"}, {"instance", "web1"}, {"check", check}});
+  };
+  auto status = [&](const char* check, const char* s) {
+    return value("failoverdns_check_status",
+                 {{"service", "web"}, {"instance", "web1"}, {"check", check}, {"status", s}});
+  };
+  CHECK(results("a", "critical") == rig.fake.criticals["a"]);
+  CHECK(results("a", "passing") == 0);
+  CHECK(results("b", "passing") == rig.fake.runs["b"]);
+  CHECK(results("b", "warning") == 0);
+  CHECK(runs_of("a") == rig.fake.runs["a"]);
+  CHECK(runs_of("b") == rig.fake.runs["b"]);
+  CHECK(status("a", "critical") == 1);
+  CHECK(status("a", "passing") == 0);
+  CHECK(status("b", "passing") == 1);
+
+  const auto verdict = testing::promtool_check(registry.render());
+  INFO(registry.render());
+  INFO(verdict.output);
+  CHECK(verdict.exit_code == 0);
+  CHECK(verdict.output.empty());
 }

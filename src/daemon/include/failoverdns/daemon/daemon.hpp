@@ -19,6 +19,7 @@
 #include "failoverdns/net/dns_server.hpp"
 #include "failoverdns/resolver/resolver.hpp"
 #include "failoverdns/catalog/live_catalog.hpp"
+#include "failoverdns/metrics/metrics_registry.hpp"
 
 namespace failoverdns {
 
@@ -49,6 +50,9 @@ class Daemon {
   std::uint32_t serial_ = 0;
   std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
   bool ready_ = false;
+  // What GET /metrics renders; collectors are held weakly, so declared
+  // before everything that owns one.
+  MetricsRegistry metrics_;
   std::unique_ptr<AnswerPublisher> answers_;
   std::unique_ptr<LiveCatalog> live_;
   std::unique_ptr<DnsServer> dns_;

@@ -60,6 +60,8 @@ struct QueryOutcome {
     forward,
   };
   Action action = Action::drop;
+  // The question's type, 0 if it did not parse: for the DNS metrics.
+  std::uint16_t qtype = 0;
   std::size_t length = 0;
   ForwardedQuestion question;  // with forward only
 };

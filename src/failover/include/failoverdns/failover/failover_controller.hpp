@@ -18,6 +18,7 @@
 #include "failoverdns/config/config.hpp"
 #include "failoverdns/failover/failover_decider.hpp"
 #include "failoverdns/failover/failover_io.hpp"
+#include "failoverdns/failover/failover_metrics.hpp"
 #include "failoverdns/failover/failover_status.hpp"
 #include "failoverdns/catalog/live_catalog.hpp"
 
@@ -58,6 +59,8 @@ class FailoverController {
   // Who is primary, each instance as last probed, the last failovers, and
   // whether a failed primary would be replaced now.
   FailoverStatus status() const;
+  // Its probes, roles and failovers as Prometheus metrics (FailoverMetrics).
+  std::shared_ptr<const prometheus::Collectable> metrics() const;
   // Called after every decision step (probe result, action result): the
   // status may have changed. One callback; a new one replaces it.
   void on_change(std::function<void()> changed);

@@ -18,6 +18,10 @@
 #include "failoverdns/health/health_check.hpp"
 #include "failoverdns/catalog/live_catalog.hpp"
 
+namespace prometheus {
+class Collectable;
+}
+
 namespace failoverdns {
 
 class HealthMonitor {
@@ -33,10 +37,16 @@ class HealthMonitor {
   void start();
   void stop();  // checks in flight end by their timeouts; their results are dropped
 
+  // Its checks' results, durations and status (README "Metrics"), safe to
+  // collect from any thread. Lives as long as this monitor (register it with
+  // a MetricsRegistry, which holds it weakly); counts start at zero with it.
+  std::shared_ptr<const prometheus::Collectable> metrics() const;
+
   struct Impl;
 
  private:
   std::shared_ptr<Impl> impl_;
+  std::shared_ptr<const prometheus::Collectable> metrics_;
 };
 
 }  // namespace failoverdns

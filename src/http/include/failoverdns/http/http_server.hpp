@@ -20,9 +20,9 @@ namespace failoverdns {
 
 class HttpServer {
  public:
-  // GET /metrics: Prometheus text, rendered on the HTTP thread from the
-  // latest view (and whatever the renderer reads itself, thread-safely).
-  using MetricsRenderer = std::function<std::string(const ApiView&)>;
+  // GET /metrics: Prometheus text, rendered on the HTTP thread (so what it
+  // reads must be safe to read from there: MetricsRegistry is).
+  using MetricsRenderer = std::function<std::string()>;
   // A write that passed the access check, carried out by the control plane.
   // Called on the HTTP thread: it must hand the work over (post it) and
   // call `done` once, from any thread, when there is an answer.

@@ -16,6 +16,10 @@
 #include "failoverdns/config/config.hpp"
 #include "failoverdns/support/error.hpp"
 
+namespace prometheus {
+class Collectable;
+}
+
 namespace failoverdns {
 
 class DnsServer {
@@ -35,6 +39,11 @@ class DnsServer {
   int udp_port() const;
   int tcp_port() const;
   std::size_t worker_count() const;
+
+  // The DNS metrics (README "Metrics"): every thread's counters, summed
+  // when collected, and the answer table in use. Register it with a
+  // MetricsRegistry, which holds it weakly; it refers to the AnswerPublisher.
+  std::shared_ptr<const prometheus::Collectable> metrics() const;
 
   struct Impl;
 

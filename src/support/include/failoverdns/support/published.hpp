@@ -24,6 +24,8 @@ class Published {
   }
 
   std::shared_ptr<const T> current() const { return value_.load(std::memory_order_acquire); }
+  // 1 for the initial value, then one more per publish().
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
 
   // One per reader thread; not shared between threads.
   class Reader {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "hook_runner.hpp"
 #include "mariadb_failover_io.hpp"
 #include "failoverdns/support/log_value.hpp"
 #include "failoverdns/support/asio.hpp"
@@ -30,6 +31,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
         failover_io(std::move(failover_io_)),
         state(std::move(initial)) {
     for (const auto& m : members) unprobed.insert(m.id);
+    if (!settings.hooks.empty()) hooks = std::make_shared<HookRunner>(io.get_executor(), settings);
   }
 
   asio::io_context& io;
@@ -45,6 +47,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
   std::set<std::string> unprobed;  // members without a probe result yet
   bool first_round_published = false;
   std::function<void()> on_first_round_published;
+  std::shared_ptr<HookRunner> hooks;  // null without failover.<svc>.hooks
 
   void feed(DeciderInput input) {
     if (stopped) return;
@@ -66,6 +69,8 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
           spdlog::error("{}", line);
           break;
       }
+      // Only queued here: a hook never delays this decision or the next.
+      if (hooks) hooks->on_event(e);
     }
     for (const auto& [id, delay] : d.next_probe_in) next_probe_in[id] = delay;
     {
@@ -79,7 +84,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       asio::co_spawn(io, execute(shared_from_this(), action),
                      [self = shared_from_this(), id = action.id](std::exception_ptr failure) {
                        if (!failure) return;
-                       ActionResult failed{id, false, "executor failed: " + exception_text(failure), {}};
+                       ActionResult failed{id, false, "executor failed: " + exception_text(failure), {}, {}};
                        self->feed(DeciderInput{{}, {}, {}, {std::move(failed)}});
                      });
     }

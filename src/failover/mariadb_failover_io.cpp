@@ -75,6 +75,51 @@ asio::awaitable<Result<QueryResult>> MariadbFailoverIo::read_coordinates(const s
   co_return gtid;
 }
 
+// read_only=1 first, then the sessions, over the same connection: a client
+// whose session is killed can only reconnect to a read-only server.
+asio::awaitable<ActionResult> MariadbFailoverIo::fence(const Fence& f, Milliseconds budget) {
+  ActionResult r;
+  const FailoverMember* m = member(f.instance);
+  if (!m) {
+    r.error = fmt::format("no member {} in service {}", f.instance, settings_.service);
+    co_return r;
+  }
+  auto deadline = Clock::now() + budget;
+  auto connection = co_await MariadbConnection::connect(executor_, endpoint_of(*m), deadline);
+  if (!connection) {
+    r.error = connection.error().message;
+    co_return r;
+  }
+  auto& c = **connection;
+  auto fenced = co_await c.execute(fence_sql(), deadline);
+  if (!fenced) {
+    r.error = fenced.error().message;
+    co_return r;
+  }
+  r.ok = true;
+  if (!f.end_sessions) co_return r;
+  auto& ended = r.sessions.emplace();
+  const std::string list = list_client_sessions_sql(settings_.user);
+  auto listed = co_await c.query(list, deadline);
+  if (!listed) {
+    ended.error = fmt::format("listing the sessions failed: {}", listed.error().message);
+    co_return r;
+  }
+  for (const auto& session : client_sessions(*listed)) {
+    const std::string kill = kill_session_sql(session.id);
+    auto killed = co_await c.query(kill, deadline);
+    if (killed) {
+      ended.killed.push_back(session);
+    } else if (killed.error().code == er_no_such_thread) {
+      ++ended.already_gone;  // it ended by itself since the list
+    } else {
+      ended.error = fmt::format("KILL CONNECTION {} failed: {}", session.id, killed.error().message);
+      if (!c.usable()) break;
+    }
+  }
+  co_return r;
+}
+
 asio::awaitable<ActionResult> MariadbFailoverIo::run(const Action& action) {
   ActionResult r;
   // Statements that change replication may wait on a dead primary's
@@ -98,7 +143,7 @@ asio::awaitable<ActionResult> MariadbFailoverIo::run(const Action& action) {
   } else if (const auto* j = std::get_if<Rejoin>(&action.body)) {
     outcome = co_await sql(j->instance, rejoin_sql(*j, credentials_), admin_budget);
   } else if (const auto* f = std::get_if<Fence>(&action.body)) {
-    outcome = co_await sql(f->instance, fence_sql(), admin_budget);
+    co_return co_await fence(*f, admin_budget);
   }
   r.ok = outcome.has_value();
   if (!outcome) r.error = outcome.error().message;

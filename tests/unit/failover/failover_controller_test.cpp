@@ -114,10 +114,10 @@ class FakeFailoverIo final : public FailoverIo {
       --action_throws[name];
       throw std::runtime_error("fake " + name + " blew up");
     }
-    ActionResult r{0, true, "", {}};
+    ActionResult r{0, true, "", {}, {}};
     if (const auto* p = std::get_if<PersistState>(&action.body)) {
       if (!failing_save_of.empty() && p->state.primary == failing_save_of)
-        r = {0, false, "No space left on device (fake)", {}};
+        r = {0, false, "No space left on device (fake)", {}, {}};
       else
         saved.push_back(p->state);
     } else if (const auto* promote = std::get_if<Promote>(&action.body)) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -37,7 +38,15 @@ class MariadbProbe {
   MariadbEndpoint endpoint_;
   std::unique_ptr<MariadbConnection> connection_;
   std::uint64_t connects_ = 0;
+  std::string variables_sql_;  // built once: it names our account
 };
+
+// The WHERE condition over information_schema.PROCESSLIST that selects
+// client sessions: not our own connection, not failoverdns's own account
+// (its probes and actions), not replication (Binlog Dump), system or daemon
+// threads. The probe counts these; fencing a former primary kills them.
+// Seeing other users' sessions needs the PROCESS privilege.
+std::string client_sessions_filter(std::string_view own_user);
 
 // Parsing of what the server said; public for the unit tests. Values come
 // from the network: anything unexpected parses as "not running"/0.

@@ -102,6 +102,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       // The next probe is due `next_probe_in` after this one started, so a
       // probe that ran into its timeout does not delay detection further.
       auto started = Clock::now();
+      probe->count_client_sessions(self->state.persistent.is_fenced(m.id));
       Observation o = co_await probe->observe(self->settings.timeout);
       if (self->stopped) break;
       self->feed(DeciderInput{{}, {}, {std::move(o)}, {}});

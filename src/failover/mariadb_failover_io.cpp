@@ -18,6 +18,7 @@ class MariadbMemberProbe final : public FailoverIo::Probe {
   asio::awaitable<Observation> observe(Milliseconds timeout) override {
     co_return co_await probe_.observe(executor_, timeout);
   }
+  void count_client_sessions(bool on) override { probe_.count_client_sessions(on); }
 
  private:
   asio::any_io_executor executor_;

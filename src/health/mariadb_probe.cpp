@@ -9,13 +9,14 @@ namespace asio = boost::asio;
 
 namespace {
 
-// One round trip as before: the session count rides along as a subquery.
-std::string variables_sql(std::string_view own_user) {
-  return fmt::format(
-      "SELECT @@read_only AS read_only, @@server_id AS server_id, @@gtid_binlog_pos AS gtid_binlog_pos, "
-      "@@gtid_current_pos AS gtid_current_pos, @@gtid_slave_pos AS gtid_slave_pos, "
-      "(SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE {}) AS client_sessions",
-      client_sessions_filter(own_user));
+constexpr const char* variables_sql =
+    "SELECT @@read_only AS read_only, @@server_id AS server_id, @@gtid_binlog_pos AS gtid_binlog_pos, "
+    "@@gtid_current_pos AS gtid_current_pos, @@gtid_slave_pos AS gtid_slave_pos";
+
+// Still one round trip: the session count rides along as a subquery.
+std::string counting_sql(std::string_view own_user) {
+  return fmt::format("{}, (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE {}) AS client_sessions",
+                     variables_sql, client_sessions_filter(own_user));
 }
 
 // A string literal (the account name comes from the configuration).
@@ -106,8 +107,9 @@ asio::awaitable<Observation> MariadbProbe::observe(asio::any_io_executor executo
     if (!connected) co_return failed(connected.error());
     connection_ = std::move(*connected);
   }
-  if (variables_sql_.empty()) variables_sql_ = variables_sql(endpoint_.user);
-  auto variables = co_await connection_->query(variables_sql_, deadline);
+  if (count_sessions_ && counting_sql_.empty()) counting_sql_ = counting_sql(endpoint_.user);
+  const std::string_view sql = count_sessions_ ? std::string_view(counting_sql_) : std::string_view(variables_sql);
+  auto variables = co_await connection_->query(sql, deadline);
   if (!variables) co_return failed(variables.error());
   auto replicas = co_await connection_->query(replicas_sql, deadline);
   if (!replicas) co_return failed(replicas.error());

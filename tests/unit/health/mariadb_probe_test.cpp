@@ -122,7 +122,12 @@ TEST_CASE("live: probe a primary and a replica over one pooled connection each" 
   CHECK(p.server_id != 0);
   CHECK(p.replication.empty());
   CHECK_FALSE(p.gtid_binlog_pos.empty());
-  CHECK(p.client_sessions.has_value());  // the query with its subquery is accepted
+  CHECK_FALSE(p.client_sessions);  // not asked for: no PROCESSLIST scan
+  primary.count_client_sessions(true);
+  auto counted = run(io, primary.observe(io.get_executor(), 2s));
+  INFO(counted.error);
+  REQUIRE(counted.reachable());
+  CHECK(counted.client_sessions.has_value());  // the query with its subquery is accepted
 
   auto r = run(io, replica.observe(io.get_executor(), 2s));
   INFO(r.error);

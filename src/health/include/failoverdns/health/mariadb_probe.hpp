@@ -27,6 +27,10 @@ class MariadbProbe {
   // drops it on any error, so the next probe connects afresh.
   boost::asio::awaitable<Observation> observe(boost::asio::any_io_executor executor, Milliseconds timeout);
 
+  // Also count client sessions (Observation::client_sessions): a
+  // PROCESSLIST scan, so only where the number matters.
+  void count_client_sessions(bool on) { count_sessions_ = on; }
+
   // Connections opened so far: 1 while the pooled one keeps working.
   std::uint64_t connects() const { return connects_; }
 
@@ -38,7 +42,8 @@ class MariadbProbe {
   MariadbEndpoint endpoint_;
   std::unique_ptr<MariadbConnection> connection_;
   std::uint64_t connects_ = 0;
-  std::string variables_sql_;  // built once: it names our account
+  bool count_sessions_ = false;
+  std::string counting_sql_;  // built once: it names our account
 };
 
 // The WHERE condition over information_schema.PROCESSLIST that selects

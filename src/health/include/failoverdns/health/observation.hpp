@@ -67,8 +67,8 @@ struct Observation {
   std::vector<ReplicaStatus> replication;  // empty = not a replica
   // Client sessions connected (information_schema.PROCESSLIST without
   // replication, system threads and failoverdns's own account); nullopt when
-  // the probe could not tell. On a fenced former primary: clients that still
-  // cache its address.
+  // not counted (only a fenced former primary's probe counts: a PROCESSLIST
+  // scan). There: clients that still cache its address.
   std::optional<std::uint32_t> client_sessions;
 
   bool reachable() const { return outcome == ProbeOutcome::answered; }

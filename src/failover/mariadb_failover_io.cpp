@@ -98,13 +98,19 @@ asio::awaitable<ActionResult> MariadbFailoverIo::fence(const Fence& f, Milliseco
     co_return r;
   }
   r.ok = true;
-  if (!f.end_sessions) co_return r;
-  auto& ended = r.sessions.emplace();
+  if (f.end_sessions) r.sessions = co_await end_client_sessions(c, deadline);
+  co_return r;
+}
+
+// After read_only=1 on `c`'s server (a fence, or a switchover's demotion).
+asio::awaitable<SessionsEnded> MariadbFailoverIo::end_client_sessions(MariadbConnection& c,
+                                                                       MariadbConnection::Deadline deadline) {
+  SessionsEnded ended;
   const std::string list = list_client_sessions_sql(settings_.user);
   auto listed = co_await c.query(list, deadline);
   if (!listed) {
     ended.error = fmt::format("listing the sessions failed: {}", listed.error().message);
-    co_return r;
+    co_return ended;
   }
   for (const auto& session : client_sessions(*listed)) {
     const std::string kill = kill_session_sql(session.id);
@@ -118,7 +124,7 @@ asio::awaitable<ActionResult> MariadbFailoverIo::fence(const Fence& f, Milliseco
       if (!c.usable()) break;
     }
   }
-  co_return r;
+  co_return ended;
 }
 
 asio::awaitable<ActionResult> MariadbFailoverIo::run(const Action& action) {

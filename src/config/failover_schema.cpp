@@ -80,6 +80,43 @@ std::optional<std::string> read_secret_file(const std::string& name, const std::
   return secret;
 }
 
+namespace {
+
+// failover.<svc>.hooks: event -> a command. A string runs through
+// /bin/sh -c (pipes, redirections); an array is the argv itself, as a
+// Consul check's "args".
+void read_hooks(const json& hooks, const std::string& path, std::map<std::string, std::vector<std::string>>& out,
+                ConfigReader& r) {
+  const auto command = [&](std::string name) {
+    return [&r, &out, name](auto& v, auto& p) {
+      if (v.is_string()) {
+        auto text = v.template get<std::string>();
+        if (text.empty()) r.error(p, "expected a command, got \"\"");
+        else out[name] = {"/bin/sh", "-c", text};
+        return;
+      }
+      if (!v.is_array()) {
+        r.error(p, fmt::format("expected a command (a string for /bin/sh -c, or an array of program and arguments), "
+                               "got {}",
+                               shown(v, p)));
+        return;
+      }
+      auto args = r.strings(v, p);
+      if (args && (args->empty() || args->front().empty())) r.error(p, "expected a program and its arguments");
+      else if (args) out[name] = std::move(*args);
+    };
+  };
+  r.walk(hooks, path,
+         {
+             {"failover_started", command("failover_started")},
+             {"failover_complete", command("failover_complete")},
+             {"failover_failed", command("failover_failed")},
+             {"switchover", command("switchover")},
+             {"fenced", command("fenced")},
+         });
+}
+
+}  // namespace
 
 std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& r,
                                             const std::vector<ServiceDefinition>& services,
@@ -183,6 +220,9 @@ std::vector<FailoverSettings> read_failover(const json& failover, ConfigReader& 
              [&](auto& v, auto& p) {
                if (auto n = r.integer(v, p, 1, 65535)) f.extra_port = static_cast<std::uint16_t>(*n);
              }},
+            {"kill_sessions_on_demote", flag(f.kill_sessions_on_demote)},
+            {"hooks", [&](auto& v, auto& p) { read_hooks(v, p, f.hooks, r); }},
+            {"hook_timeout", duration(f.hook_timeout, DurationRange::positive)},
         });
     if (!is_object) continue;
 

@@ -1,6 +1,10 @@
 #include "action_sql.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
+
+#include "failoverdns/health/mariadb_probe.hpp"
 
 namespace failoverdns {
 namespace {
@@ -89,5 +93,37 @@ std::vector<std::string> rejoin_sql(const Rejoin& a, const ReplicationCredential
 std::vector<std::string> fence_sql() { return {"SET GLOBAL read_only=1"}; }
 
 std::vector<std::string> make_writable_sql() { return {"SET GLOBAL read_only=0"}; }
+
+std::string list_client_sessions_sql(std::string_view own_user) {
+  return fmt::format("SELECT ID, USER, HOST FROM information_schema.PROCESSLIST WHERE {} ORDER BY ID",
+                     client_sessions_filter(own_user));
+}
+
+std::vector<ClientSession> client_sessions(const QueryResult& listed) {
+  std::vector<ClientSession> out;
+  for (std::size_t row = 0; row < listed.rows.size(); ++row) {
+    auto id_text = listed.value(row, "ID").value_or("");
+    ClientSession s;
+    auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), s.id);
+    // From the network: a row without a usable id is not something to KILL.
+    if (ec != std::errc{} || end != id_text.data() + id_text.size() || s.id == 0) continue;
+    s.user = listed.value(row, "USER").value_or("");
+    s.host = listed.value(row, "HOST").value_or("");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string kill_session_sql(std::uint64_t id) { return fmt::format("KILL CONNECTION {}", id); }
+
+std::string describe_sessions(const std::vector<ClientSession>& sessions, std::size_t limit) {
+  std::string out;
+  for (std::size_t i = 0; i < sessions.size() && i < limit; ++i) {
+    if (!out.empty()) out += ' ';
+    out += fmt::format("{}:{}@{}", sessions[i].id, sessions[i].user, sessions[i].host);
+  }
+  if (sessions.size() > limit) out += fmt::format(" +{} more", sessions.size() - limit);
+  return out;
+}
 
 }  // namespace failoverdns

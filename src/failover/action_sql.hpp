@@ -47,4 +47,15 @@ std::vector<std::string> fence_sql();
 // MakeWritable: a switchover rolled back.
 std::vector<std::string> make_writable_sql();
 
+// Fence with end_sessions, after fence_sql() succeeded: list the client
+// sessions (client_sessions_filter), then KILL CONNECTION each one by one.
+// A session that ended in between answers ER_NO_SUCH_THREAD: not an error.
+std::string list_client_sessions_sql(std::string_view own_user);
+std::vector<ClientSession> client_sessions(const QueryResult& listed);
+std::string kill_session_sql(std::uint64_t id);
+inline constexpr int er_no_such_thread = 1094;
+// "12:app@10.0.0.5:51234 13:app@..." for the log: at most `limit` sessions,
+// then "+N more".
+std::string describe_sessions(const std::vector<ClientSession>& sessions, std::size_t limit = 10);
+
 }  // namespace failoverdns

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "hook_runner.hpp"
 #include "mariadb_failover_io.hpp"
 #include "failoverdns/support/log_value.hpp"
 #include "failoverdns/support/asio.hpp"
@@ -51,6 +52,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       ids.push_back(m.id);
     }
     metrics = std::make_shared<FailoverMetrics>(settings.service, ids);
+    if (!settings.hooks.empty()) hooks = std::make_shared<HookRunner>(io.get_executor(), settings);
   }
 
   asio::io_context& io;
@@ -92,6 +94,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
     waiters[id] = Waiter{maintenance, std::move(done)};
     feed(std::move(input));
   }
+  std::shared_ptr<HookRunner> hooks;  // null without failover.<svc>.hooks
 
   void feed(DeciderInput input) {
     if (stopped) return;
@@ -116,6 +119,8 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
           spdlog::error("{}", line);
           break;
       }
+      // Only queued here: a hook never delays this decision or the next.
+      if (hooks) hooks->on_event(e);
     }
     for (const auto& e : d.events) {
       const std::string request = e.field("request");
@@ -139,7 +144,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       asio::co_spawn(io, execute(shared_from_this(), action),
                      [self = shared_from_this(), id = action.id](std::exception_ptr failure) {
                        if (!failure) return;
-                       ActionResult failed{id, false, "executor failed: " + exception_text(failure), {}};
+                       ActionResult failed{id, false, "executor failed: " + exception_text(failure), {}, {}};
                        self->feed(with_result(std::move(failed)));
                      });
     }
@@ -177,6 +182,7 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       // The next probe is due `next_probe_in` after this one started, so a
       // probe that ran into its timeout does not delay detection further.
       auto started = Clock::now();
+      probe->count_client_sessions(self->state.persistent.is_fenced(m.id));
       Observation o = co_await probe->observe(self->settings.timeout);
       if (self->stopped) break;
       self->metrics->probed(index, o.outcome, Clock::now() - started);
@@ -343,6 +349,7 @@ FailoverStatus FailoverController::status() const {
       ms.errant = t.errant;
       if (const auto& obs = t.last_reachable) {
         ms.read_only = obs->read_only;
+        ms.client_sessions = obs->client_sessions;
         ms.gtid_binlog_pos = obs->gtid_binlog_pos;
         ms.gtid_slave_pos = obs->gtid_slave_pos;
         if (const auto* row = main_row(*obs, primary)) {

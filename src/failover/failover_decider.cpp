@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "action_sql.hpp"
 #include "failoverdns/support/log_value.hpp"
 
 namespace failoverdns {
@@ -245,6 +246,7 @@ class Step {
     forget("diverged:" + id);
     forget("fenced:" + id);
     forget("withheld:" + id);
+    forget("sessions:" + id);
     bump();
   }
 
@@ -335,7 +337,7 @@ class Step {
     for (const auto& [id, p] : s().pending) {
       if (p.deadline > now()) continue;
       bool answered = std::ranges::any_of(results, [&](const ActionResult& r) { return r.id == id; });
-      if (!answered) results.push_back(ActionResult{id, false, "no result from the executor in time", {}});
+      if (!answered) results.push_back(ActionResult{id, false, "no result from the executor in time", {}, {}});
     }
   }
 
@@ -365,7 +367,7 @@ class Step {
                      if (for_switchover) made_writable(r);
                    },
                    [&](const Promote&) { promote_done(r, for_promotion); },
-                   [&](const Fence& a) { fence_done(r, a.instance); },
+                   [&](const Fence& a) { fence_done(r, a); },
                    [&](const Redirect& a) { redirect_done(r, a.instance); },
                    [&](const Rejoin& a) { rejoin_done(r, a.instance); },
                },
@@ -433,11 +435,36 @@ class Step {
     }
   }
 
-  void fence_done(const ActionResult& r, const std::string& instance) {
+  // What a fence or a demotion did to the client sessions, in its event:
+  // one line for the read-only and the clients ended.
+  void report_sessions(const ActionResult& r, const std::string& instance, bool end_sessions, Fields& f,
+                       LogLevel& level) {
+    if (!r.sessions) {
+      if (!end_sessions) f.emplace_back("sessions", "kept (kill_sessions_on_demote is false)");
+      return;
+    }
+    const auto& ended = *r.sessions;
+    f.emplace_back("sessions_killed", std::to_string(ended.killed.size()));
+    if (!ended.killed.empty()) f.emplace_back("sessions", describe_sessions(ended.killed));
+    if (ended.already_gone > 0) f.emplace_back("sessions_already_gone", std::to_string(ended.already_gone));
+    if (!ended.error.empty()) {
+      level = LogLevel::warn;
+      f.emplace_back("sessions_error", ended.error);
+      f.emplace_back("action", "clients may still be connected to " + instance +
+                                   " (read-only now): grant failoverdns's account PROCESS and CONNECTION ADMIN so it "
+                                   "can see and end them");
+    }
+  }
+
+  void fence_done(const ActionResult& r, const Fence& fence) {
+    const std::string& instance = fence.instance;
     bool former = ps().is_fenced(instance);
     if (r.ok) {
       if (auto& obs = track(instance).last_reachable) obs->read_only = true;
-      emit(LogLevel::info, former ? "fenced" : "made_read_only", {{"instance", instance}, {"read_only", "1"}});
+      Fields f{{"instance", instance}, {"read_only", "1"}};
+      LogLevel level = LogLevel::info;
+      if (former || fence.end_sessions) report_sessions(r, instance, fence.end_sessions, f, level);
+      emit(level, former ? "fenced" : "made_read_only", std::move(f));
     } else {
       track(instance).retry_after = now() + settings_.interval;
       emit(LogLevel::error, former ? "fence_failed" : "make_read_only_failed",
@@ -1173,12 +1200,15 @@ class Step {
     wait.timeout = settings_.switchover_timeout;
     sw.phase = DeciderState::Switchover::Phase::catching_up;
     sw.action = act(wait, sw.target);
-    emit(LogLevel::info, "switchover_demoted",
-         {{"request", std::to_string(sw.request)},
-          {"instance", sw.old_primary},
-          {"gtid_binlog_pos", sw.gtid},
-          {"took", ms_since(now(), sw.started)},
-          {"next", "wait for " + sw.target + " to apply it"}});
+    Fields f{{"request", std::to_string(sw.request)},
+             {"instance", sw.old_primary},
+             {"read_only", "1"},
+             {"gtid_binlog_pos", sw.gtid},
+             {"took", ms_since(now(), sw.started)}};
+    LogLevel level = LogLevel::info;
+    report_sessions(r, sw.old_primary, settings_.kill_sessions_on_demote, f, level);
+    f.emplace_back("next", "wait for " + sw.target + " to apply it");
+    emit(level, "switchover_demoted", std::move(f));
   }
 
   void caught_up(const ActionResult& r) {
@@ -1241,7 +1271,7 @@ class Step {
     if (sw.phase == SwPhase::saving) {
       if (s().saved_version < sw.version) return;
       sw.phase = SwPhase::demoting;
-      sw.action = act(Demote{sw.old_primary}, sw.old_primary);
+      sw.action = act(Demote{sw.old_primary, settings_.kill_sessions_on_demote}, sw.old_primary);
       return;
     }
     if (sw.phase != SwPhase::rolling_back) {
@@ -1367,6 +1397,21 @@ class Step {
     return row.io_running() && row.sql_running && row.last_io_errno == 0 && row.last_sql_errno == 0;
   }
 
+  // Clients still connected to a former primary cache its address (a TTL
+  // ignored, a pool that never re-resolves): said when the number changes.
+  void report_client_sessions(const std::string& id, const std::string& primary) {
+    const auto& sessions = last(id).client_sessions;
+    if (!sessions || !notice("sessions:" + id, std::to_string(*sessions))) return;
+    Fields f{{"instance", id}, {"client_sessions", std::to_string(*sessions)}, {"primary", primary}};
+    if (*sessions > 0) {
+      f.emplace_back("meaning", "clients are still connected to the former primary (read-only): they did not follow "
+                                "DNS to " + primary);
+      f.emplace_back("action", "make those clients re-resolve the name on reconnect and respect the TTL; "
+                               "kill_sessions_on_demote ends the sessions open at the fence");
+    }
+    emit(*sessions > 0 ? LogLevel::warn : LogLevel::info, "fenced_client_sessions", std::move(f));
+  }
+
   void converge_members() {
     // Nothing seen of the primary yet (just restarted): nothing to compare with.
     if (ps().primary.empty() || !member(ps().primary) || !track(ps().primary).last_reachable) return;
@@ -1376,11 +1421,12 @@ class Step {
     for (const auto& m : members_) {
       if (m.id == primary || !answering(m.id)) continue;
       auto& t = track(m.id);
+      if (ps().is_fenced(m.id)) report_client_sessions(m.id, primary);
       if (t.pending || now() < t.retry_after) continue;
       const auto& obs = last(m.id);
       if (ps().is_fenced(m.id)) {
         if (!obs.read_only) {
-          act(Fence{m.id}, m.id);
+          act(Fence{m.id, settings_.kill_sessions_on_demote}, m.id);
           emit(LogLevel::warn, "fencing",
                {{"instance", m.id},
                 {"primary", primary},

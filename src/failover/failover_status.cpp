@@ -61,7 +61,8 @@ bool FailoverStatus::same_state(const FailoverStatus& o) const {
     if (a.id != b.id || a.role != b.role || a.health != b.health || a.probe != b.probe ||
         a.last_error != b.last_error || a.read_only != b.read_only || a.replicating_from != b.replicating_from ||
         a.replication_error != b.replication_error || a.fenced != b.fenced || a.diverged != b.diverged ||
-        a.errant != b.errant || a.no_promotion != b.no_promotion || a.maintenance != b.maintenance)
+        a.errant != b.errant || a.no_promotion != b.no_promotion || a.maintenance != b.maintenance ||
+        a.client_sessions != b.client_sessions)
       return false;
   }
   return true;

@@ -18,6 +18,7 @@ class MariadbMemberProbe final : public FailoverIo::Probe {
   asio::awaitable<Observation> observe(Milliseconds timeout) override {
     co_return co_await probe_.observe(executor_, timeout);
   }
+  void count_client_sessions(bool on) override { probe_.count_client_sessions(on); }
 
  private:
   asio::any_io_executor executor_;
@@ -75,6 +76,57 @@ asio::awaitable<Result<QueryResult>> MariadbFailoverIo::read_coordinates(const s
   co_return gtid;
 }
 
+// read_only=1 first, then the sessions, over the same connection: a client
+// whose session is killed can only reconnect to a read-only server.
+asio::awaitable<ActionResult> MariadbFailoverIo::fence(const Fence& f, Milliseconds budget) {
+  ActionResult r;
+  const FailoverMember* m = member(f.instance);
+  if (!m) {
+    r.error = fmt::format("no member {} in service {}", f.instance, settings_.service);
+    co_return r;
+  }
+  auto deadline = Clock::now() + budget;
+  auto connection = co_await MariadbConnection::connect(executor_, endpoint_of(*m), deadline);
+  if (!connection) {
+    r.error = connection.error().message;
+    co_return r;
+  }
+  auto& c = **connection;
+  auto fenced = co_await c.execute(fence_sql(), deadline);
+  if (!fenced) {
+    r.error = fenced.error().message;
+    co_return r;
+  }
+  r.ok = true;
+  if (f.end_sessions) r.sessions = co_await end_client_sessions(c, deadline);
+  co_return r;
+}
+
+// After read_only=1 on `c`'s server (a fence, or a switchover's demotion).
+asio::awaitable<SessionsEnded> MariadbFailoverIo::end_client_sessions(MariadbConnection& c,
+                                                                       MariadbConnection::Deadline deadline) {
+  SessionsEnded ended;
+  const std::string list = list_client_sessions_sql(settings_.user);
+  auto listed = co_await c.query(list, deadline);
+  if (!listed) {
+    ended.error = fmt::format("listing the sessions failed: {}", listed.error().message);
+    co_return ended;
+  }
+  for (const auto& session : client_sessions(*listed)) {
+    const std::string kill = kill_session_sql(session.id);
+    auto killed = co_await c.query(kill, deadline);
+    if (killed) {
+      ended.killed.push_back(session);
+    } else if (killed.error().code == er_no_such_thread) {
+      ++ended.already_gone;  // it ended by itself since the list
+    } else {
+      ended.error = fmt::format("KILL CONNECTION {} failed: {}", session.id, killed.error().message);
+      if (!c.usable()) break;
+    }
+  }
+  co_return ended;
+}
+
 asio::awaitable<ActionResult> MariadbFailoverIo::run(const Action& action) {
   ActionResult r;
   // Statements that change replication may wait on a dead primary's
@@ -98,12 +150,16 @@ asio::awaitable<ActionResult> MariadbFailoverIo::run(const Action& action) {
   } else if (const auto* j = std::get_if<Rejoin>(&action.body)) {
     outcome = co_await sql(j->instance, rejoin_sql(*j, credentials_), admin_budget);
   } else if (const auto* f = std::get_if<Fence>(&action.body)) {
-    outcome = co_await sql(f->instance, fence_sql(), admin_budget);
-  } else if (const auto* m = std::get_if<Demote>(&action.body)) {
+    co_return co_await fence(*f, admin_budget);
+  } else if (const auto* dm = std::get_if<Demote>(&action.body)) {
     // read_only=1 waits for commits under way: the position read after it
-    // is everything the target must apply.
-    outcome = co_await sql(m->instance, fence_sql(), admin_budget);
-    if (outcome) outcome = co_await read_coordinates(m->instance, admin_budget, r.coordinates);
+    // is everything the target must apply. A named Fence: g++ 12 mishandles
+    // a braced temporary inside co_await.
+    const Fence read_only{dm->instance, dm->end_sessions};
+    ActionResult demoted = co_await fence(read_only, admin_budget);
+    r.sessions = std::move(demoted.sessions);
+    if (!demoted.ok) outcome = fail(demoted.error);
+    else outcome = co_await read_coordinates(dm->instance, admin_budget, r.coordinates);
   } else if (const auto* w = std::get_if<MakeWritable>(&action.body)) {
     outcome = co_await sql(w->instance, make_writable_sql(), admin_budget);
   }

@@ -28,6 +28,9 @@ class MariadbFailoverIo final : public FailoverIo {
   const FailoverMember* member(const std::string& id) const;
   boost::asio::awaitable<Result<QueryResult>> sql(const std::string& instance,
                                                   const std::vector<std::string>& statements, Milliseconds budget);
+  boost::asio::awaitable<ActionResult> fence(const Fence& fence, Milliseconds budget);
+  boost::asio::awaitable<SessionsEnded> end_client_sessions(MariadbConnection& connection,
+                                                            MariadbConnection::Deadline deadline);
   boost::asio::awaitable<Result<QueryResult>> read_coordinates(const std::string& instance, Milliseconds budget,
                                                                PromotionCoordinates& out);
 

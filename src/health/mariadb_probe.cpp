@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <fmt/format.h>
+
 namespace failoverdns {
 namespace asio = boost::asio;
 
@@ -10,6 +12,26 @@ namespace {
 constexpr const char* variables_sql =
     "SELECT @@read_only AS read_only, @@server_id AS server_id, @@gtid_binlog_pos AS gtid_binlog_pos, "
     "@@gtid_current_pos AS gtid_current_pos, @@gtid_slave_pos AS gtid_slave_pos";
+
+// Still one round trip: the session count rides along as a subquery.
+std::string counting_sql(std::string_view own_user) {
+  return fmt::format("{}, (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE {}) AS client_sessions",
+                     variables_sql, client_sessions_filter(own_user));
+}
+
+// A string literal (the account name comes from the configuration).
+std::string literal(std::string_view text) {
+  std::string out = "'";
+  for (char ch : text) {
+    if (ch == '\'' || ch == '\\') out += '\\';
+    if (ch == '\0') {
+      out += "\\0";
+      continue;
+    }
+    out += ch;
+  }
+  return out + "'";
+}
 constexpr const char* replicas_sql = "SHOW ALL SLAVES STATUS";
 
 template <class T>
@@ -21,6 +43,13 @@ T number(const std::optional<std::string>& text) {
 
 }  // namespace
 
+std::string client_sessions_filter(std::string_view own_user) {
+  return fmt::format(
+      "ID <> CONNECTION_ID() AND USER NOT IN ('system user', 'event_scheduler', {}) AND "
+      "COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon')",
+      literal(own_user));
+}
+
 Observation observation_from(std::string instance_id, const QueryResult& variables, const QueryResult& replicas) {
   Observation o;
   o.instance_id = std::move(instance_id);
@@ -31,6 +60,7 @@ Observation observation_from(std::string instance_id, const QueryResult& variabl
   o.gtid_binlog_pos = variables.value(0, "gtid_binlog_pos").value_or("");
   o.gtid_current_pos = variables.value(0, "gtid_current_pos").value_or("");
   o.gtid_slave_pos = variables.value(0, "gtid_slave_pos").value_or("");
+  if (auto sessions = variables.value(0, "client_sessions")) o.client_sessions = number<std::uint32_t>(sessions);
   for (std::size_t row = 0; row < replicas.rows.size(); ++row) {
     auto text = [&](const char* column) { return replicas.value(row, column).value_or(""); };
     ReplicaStatus r;
@@ -77,7 +107,9 @@ asio::awaitable<Observation> MariadbProbe::observe(asio::any_io_executor executo
     if (!connected) co_return failed(connected.error());
     connection_ = std::move(*connected);
   }
-  auto variables = co_await connection_->query(variables_sql, deadline);
+  if (count_sessions_ && counting_sql_.empty()) counting_sql_ = counting_sql(endpoint_.user);
+  const std::string_view sql = count_sessions_ ? std::string_view(counting_sql_) : std::string_view(variables_sql);
+  auto variables = co_await connection_->query(sql, deadline);
   if (!variables) co_return failed(variables.error());
   auto replicas = co_await connection_->query(replicas_sql, deadline);
   if (!replicas) co_return failed(replicas.error());

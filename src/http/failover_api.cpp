@@ -34,6 +34,7 @@ json member_json(const ApiView& view, const MemberStatus& m) {
               {"Diverged", m.diverged},
               {"Errant", m.errant},
               {"NoPromotion", m.no_promotion},
+              {"ClientSessions", m.client_sessions ? json(*m.client_sessions) : json(nullptr)},
               {"Maintenance", !m.maintenance.empty()},
               {"MaintenanceReason", m.maintenance}};
 }

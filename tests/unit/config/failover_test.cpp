@@ -207,3 +207,57 @@ TEST_CASE("an inline password in a config file readable by others is a warning w
           });
   }
 }
+
+TEST_CASE("kill_sessions_on_demote and hooks: defaults, every key, and errors with the JSON path") {
+  SUBCASE("defaults: sessions are ended, no hooks, 30 s") {
+    const auto loaded = load_text(with_failover(R"({"mysql": {}})"));
+    REQUIRE(loaded.config);
+    const auto& f = loaded.config->failover.at(0);
+    CHECK(f.kill_sessions_on_demote);
+    CHECK(f.hooks.empty());
+    CHECK(f.hook_timeout == 30s);
+  }
+  SUBCASE("every key: a string runs through /bin/sh -c, an array is the argv") {
+    const auto loaded = load_text(with_failover(R"({"mysql": {
+      "kill_sessions_on_demote": false, "hook_timeout": "5s",
+      "hooks": {"failover_started": "logger started", "failover_complete": ["/usr/local/bin/page", "--done"],
+                "failover_failed": "f", "switchover": "s", "fenced": "echo \"$FAILOVERDNS_INSTANCE\" >> /tmp/x"}
+    }})"));
+    REQUIRE(loaded.diagnostics.errors.empty());
+    REQUIRE(loaded.config);
+    const auto& f = loaded.config->failover.at(0);
+    CHECK_FALSE(f.kill_sessions_on_demote);
+    CHECK(f.hook_timeout == 5s);
+    CHECK(f.hooks.size() == 5);
+    CHECK(f.hooks.at("failover_started") == std::vector<std::string>{"/bin/sh", "-c", "logger started"});
+    CHECK(f.hooks.at("failover_complete") == std::vector<std::string>{"/usr/local/bin/page", "--done"});
+    CHECK(f.hooks.at("fenced") == std::vector<std::string>{"/bin/sh", "-c", R"(echo "$FAILOVERDNS_INSTANCE" >> /tmp/x)"});
+  }
+  SUBCASE("errors") {
+    struct Case {
+      const char* failover;
+      const char* message;
+    };
+    const Case cases[] = {
+        {R"({"mysql": {"kill_sessions_on_demote": "yes"}})",
+         R"(failover.mysql.kill_sessions_on_demote: expected true or false, got "yes")"},
+        {R"({"mysql": {"hook_timeout": "0s"}})", R"(failover.mysql.hook_timeout: expected a duration of at least 1ms, got "0s")"},
+        {R"({"mysql": {"hooks": ["echo"]}})", R"(failover.mysql.hooks: expected an object, got ["echo"])"},
+        {R"({"mysql": {"hooks": {"failover_completed": "echo"}}})",
+         R"(failover.mysql.hooks.failover_completed: unknown key; did you mean "failover_complete"?)"},
+        {R"({"mysql": {"hooks": {"fenced": ""}}})", R"(failover.mysql.hooks.fenced: expected a command, got "")"},
+        {R"({"mysql": {"hooks": {"fenced": []}}})", "failover.mysql.hooks.fenced: expected a program and its arguments"},
+        {R"({"mysql": {"hooks": {"fenced": ["echo", 1]}}})", "failover.mysql.hooks.fenced[1]: expected a string, got 1"},
+        {R"({"mysql": {"hooks": {"fenced": 5}}})",
+         "failover.mysql.hooks.fenced: expected a command (a string for /bin/sh -c, or an array of program and "
+         "arguments), got 5"},
+    };
+    for (const auto& c : cases) {
+      INFO(std::string(c.failover));
+      const auto loaded = load_text(with_failover(c.failover));
+      CHECK_FALSE(loaded.config);
+      REQUIRE(loaded.diagnostics.errors.size() == 1);
+      CHECK(loaded.diagnostics.errors[0] == loaded.file + ": " + c.message);
+    }
+  }
+}

@@ -77,3 +77,28 @@ TEST_CASE("promotion stops replication before making the server writable") {
   CHECK(fence_sql() == std::vector<std::string>{"SET GLOBAL read_only=1"});
   CHECK(make_writable_sql() == std::vector<std::string>{"SET GLOBAL read_only=0"});
 }
+
+TEST_CASE("ending client sessions: list them without replication, system threads or our own account, then KILL each") {
+  CHECK(list_client_sessions_sql("fail'dns") ==
+        "SELECT ID, USER, HOST FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND USER NOT IN "
+        "('system user', 'event_scheduler', 'fail\\'dns') AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', "
+        "'Daemon') ORDER BY ID");
+  QueryResult listed{{"ID", "USER", "HOST"},
+                     {{"12", "app", "127.0.0.1:40001"},
+                      {"13", "app", std::nullopt},
+                      {"x", "bad", "h"},      // no usable id: never KILL something we cannot name
+                      {std::nullopt, "n", "h"},
+                      {"0", "zero", "h"}}};
+  auto sessions = client_sessions(listed);
+  CHECK(sessions == std::vector<ClientSession>{{12, "app", "127.0.0.1:40001"}, {13, "app", ""}});
+  CHECK(kill_session_sql(12) == "KILL CONNECTION 12");
+  CHECK(er_no_such_thread == 1094);
+}
+
+TEST_CASE("sessions are described for the log, bounded") {
+  std::vector<ClientSession> many;
+  for (std::uint64_t id = 1; id <= 12; ++id) many.push_back({id, "app", "h"});
+  CHECK(describe_sessions({}) == "");
+  CHECK(describe_sessions({{7, "app", "10.0.0.5:5000"}}) == "7:app@10.0.0.5:5000");
+  CHECK(describe_sessions(many, 3) == "1:app@h 2:app@h 3:app@h +9 more");
+}

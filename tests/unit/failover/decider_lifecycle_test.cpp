@@ -334,7 +334,7 @@ TEST_CASE("an action with no result in time counts as failed; unknown results ar
   CHECK_FALSE(sim.has_event("relay_log_wait_failed"));
   sim.advance(2000ms, {down_obs("db1")});
   CHECK(sim.event("relay_log_wait_failed").field("error") == "no result from the executor in time");
-  sim.advance(10ms, {}, {ActionResult{987654, true, "", {}}});
+  sim.advance(10ms, {}, {ActionResult{987654, true, "", {}, {}}});
   CHECK(sim.event("unknown_action_result").field("action_id") == "987654");
 }
 

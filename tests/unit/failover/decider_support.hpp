@@ -219,13 +219,13 @@ struct Sim {
   ActionResult ok_for(PromotionCoordinates coords = {}) const {
     std::uint64_t id = 0;
     REQUIRE_MESSAGE(find_action<T>(&id) != nullptr, "expected action not emitted");
-    return ActionResult{id, true, "", std::move(coords)};
+    return ActionResult{id, true, "", std::move(coords), {}};
   }
   template <class T>
   ActionResult failed_for(std::string error) const {
     std::uint64_t id = 0;
     REQUIRE_MESSAGE(find_action<T>(&id) != nullptr, "expected action not emitted");
-    return ActionResult{id, false, std::move(error), {}};
+    return ActionResult{id, false, std::move(error), {}, {}};
   }
 };
 

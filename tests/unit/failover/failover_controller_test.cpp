@@ -94,6 +94,7 @@ class FakeFailoverIo final : public FailoverIo {
   std::string failing_save_of;
 
   std::map<std::string, int> probes;  // started, per member
+  std::map<std::string, bool> counting_sessions;  // what each probe was last told
   int in_flight = 0;                  // probes waiting at the gate
   std::vector<std::string> actions;   // "promote:db2", in the order they arrived
   std::vector<FailoverState> saved;   // states saved successfully
@@ -114,10 +115,10 @@ class FakeFailoverIo final : public FailoverIo {
       --action_throws[name];
       throw std::runtime_error("fake " + name + " blew up");
     }
-    ActionResult r{0, true, "", {}};
+    ActionResult r{0, true, "", {}, {}};
     if (const auto* p = std::get_if<PersistState>(&action.body)) {
       if (!failing_save_of.empty() && p->state.primary == failing_save_of)
-        r = {0, false, "No space left on device (fake)", {}};
+        r = {0, false, "No space left on device (fake)", {}, {}};
       else
         saved.push_back(p->state);
     } else if (const auto* promote = std::get_if<Promote>(&action.body)) {
@@ -151,6 +152,8 @@ class FakeFailoverIo final : public FailoverIo {
       o.at = std::chrono::steady_clock::now();
       co_return o;
     }
+
+    void count_client_sessions(bool on) override { io_.counting_sessions[id_] = on; }
 
    private:
     FakeFailoverIo& io_;
@@ -283,6 +286,19 @@ TEST_CASE("a primary that stops answering is failed over; the new one is publish
   CHECK(rig.fake->saved.back().epoch == 2);
   CHECK(rig.fake->saved.back().coordinates.binlog_file == "mysql-bin.000002");
   CHECK(rig.role("db1") != Role::primary);
+}
+
+TEST_CASE("only a fenced former primary's probe counts client sessions (a PROCESSLIST scan)") {
+  LogCapture log;
+  INFO(log.text());
+  Rig rig;
+  rig.start_with_db1_primary();
+  CHECK_FALSE(rig.fake->counting_sessions["db1"]);
+  CHECK_FALSE(rig.fake->counting_sessions["db2"]);
+  rig.kill_db1();
+  REQUIRE(run_until(rig.io, [&] { return rig.role("db2") == Role::primary; }));
+  CHECK(run_until(rig.io, [&] { return rig.fake->counting_sessions["db1"]; }));
+  CHECK_FALSE(rig.fake->counting_sessions["db2"]);
 }
 
 TEST_CASE("a new primary whose state cannot be saved is not published") {

@@ -55,6 +55,15 @@ TEST_CASE("observation_from: a primary has no replication rows") {
   auto o = observation_from("node1", vars, QueryResult{});
   CHECK_FALSE(o.read_only);
   CHECK(o.replication.empty());
+  CHECK_FALSE(o.client_sessions);  // not asked: unknown, not 0
+}
+
+TEST_CASE("the probe counts client sessions in the same query: not replication, system threads or its own account") {
+  QueryResult vars{{"read_only", "server_id", "client_sessions"}, {{"1", "1", "3"}}};
+  CHECK(observation_from("node1", vars, QueryResult{}).client_sessions == 3u);
+  CHECK(client_sessions_filter("probe'r") ==
+        "ID <> CONNECTION_ID() AND USER NOT IN ('system user', 'event_scheduler', 'probe\\'r') AND "
+        "COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon')");
 }
 
 // Live cases: tests/integration/health_mariadb.sh starts a two-node cluster
@@ -113,6 +122,12 @@ TEST_CASE("live: probe a primary and a replica over one pooled connection each" 
   CHECK(p.server_id != 0);
   CHECK(p.replication.empty());
   CHECK_FALSE(p.gtid_binlog_pos.empty());
+  CHECK_FALSE(p.client_sessions);  // not asked for: no PROCESSLIST scan
+  primary.count_client_sessions(true);
+  auto counted = run(io, primary.observe(io.get_executor(), 2s));
+  INFO(counted.error);
+  REQUIRE(counted.reachable());
+  CHECK(counted.client_sessions.has_value());  // the query with its subquery is accepted
 
   auto r = run(io, replica.observe(io.get_executor(), 2s));
   INFO(r.error);

@@ -184,6 +184,13 @@ struct FailoverSettings {
   // there, so a server at max_connections can still be probed and fenced.
   // Replication keeps the service port.
   std::optional<std::uint16_t> extra_port;
+  // Fencing or demoting a former primary also ends its client sessions.
+  bool kill_sessions_on_demote = true;
+  // failover.<svc>.hooks: event name (failover_started, failover_complete,
+  // failover_failed, switchover, fenced) -> argv (a string is run by
+  // /bin/sh -c). Run off the decision path, killed after hook_timeout.
+  std::map<std::string, std::vector<std::string>> hooks;
+  Milliseconds hook_timeout{std::chrono::seconds(30)};
   // The files the passwords came from (empty when given inline): once
   // failoverdns runs as `user`, it checks that a reload can still read them.
   std::filesystem::path password_file;

@@ -110,9 +110,14 @@ struct Redirect {
   std::string host;
   std::uint16_t port = 0;
 };
-// SET GLOBAL read_only=1.
+// SET GLOBAL read_only=1. With end_sessions (a former primary demoted or
+// fenced, under kill_sessions_on_demote), then KILL CONNECTION every client
+// session (not replication, system, or failoverdns's own account), so
+// pools reconnect, resolve the name again and reach the new primary. Read-only
+// first: a client that reconnects at once cannot write.
 struct Fence {
   std::string instance;
+  bool end_sessions = false;
 };
 // A fenced former primary becomes a replica: as Redirect on the default
 // connection, but MASTER_USE_GTID=current_pos (its own binlog is newer than
@@ -125,11 +130,12 @@ struct Rejoin {
 };
 
 // A planned switchover's first step: SET GLOBAL read_only=1 on the
-// primary (then, as Fence, its client sessions end), then report its
-// @@gtid_binlog_pos in ActionResult::coordinates: everything the target
-// must apply before it is promoted.
+// primary (then, with end_sessions, its client sessions end as a Fence's
+// do), then report its @@gtid_binlog_pos in ActionResult::coordinates:
+// everything the target must apply before it is promoted.
 struct Demote {
   std::string instance;
+  bool end_sessions = false;
 };
 // A switchover rolled back: SET GLOBAL read_only=0 on the old primary.
 struct MakeWritable {
@@ -146,11 +152,30 @@ struct Action {
 std::string_view action_name(const ActionBody& body);  // "wait_relay_log", "promote", ...
 std::string action_target(const ActionBody& body);     // instance id, or the state file's primary
 
+// A client session on a server, from information_schema.PROCESSLIST.
+struct ClientSession {
+  std::uint64_t id = 0;
+  std::string user;
+  std::string host;
+
+  friend bool operator==(const ClientSession&, const ClientSession&) = default;
+};
+
+// What a Fence with end_sessions did to the client sessions. The fence
+// itself (read_only=1) succeeded whenever this is reported: a failure here
+// is the sessions', not the fence's.
+struct SessionsEnded {
+  std::vector<ClientSession> killed;  // ended by our KILL
+  std::size_t already_gone = 0;       // listed, but gone before the KILL (ER_NO_SUCH_THREAD)
+  std::string error;                  // why listing or killing stopped early; "" when all went
+};
+
 struct ActionResult {
   std::uint64_t id = 0;
   bool ok = false;
   std::string error;                 // for the log when !ok
   PromotionCoordinates coordinates;  // Promote only
+  std::optional<SessionsEnded> sessions;  // Fence with end_sessions only
 };
 
 // ---- Inputs and outputs.

@@ -27,6 +27,10 @@ class FailoverIo {
     // an Observation (see ProbeOutcome): an exception is a bug, logged as
     // loop_failed, after which the loop restarts.
     virtual boost::asio::awaitable<Observation> observe(Milliseconds timeout) = 0;
+    // Whether the next probes also count client sessions (for a fenced
+    // former primary only: listing every session costs the server about
+    // 15 us per connection, too much for every probe of a busy primary).
+    virtual void count_client_sessions(bool /*on*/) {}
   };
 
   virtual ~FailoverIo() = default;

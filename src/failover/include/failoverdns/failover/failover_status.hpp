@@ -42,6 +42,9 @@ struct MemberStatus {
   std::string errant;    // a replica's transactions the primary never had
   bool no_promotion = false;
   std::string maintenance;  // the reason, when an operator took it out of DNS and promotion
+  // Client sessions still connected to a fenced former primary (counted for
+  // fenced members only): clients that cache DNS or never reconnected.
+  std::optional<std::uint32_t> client_sessions;
 
   friend bool operator==(const MemberStatus&, const MemberStatus&) = default;
 };

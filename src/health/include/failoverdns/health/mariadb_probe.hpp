@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -26,6 +27,10 @@ class MariadbProbe {
   // drops it on any error, so the next probe connects afresh.
   boost::asio::awaitable<Observation> observe(boost::asio::any_io_executor executor, Milliseconds timeout);
 
+  // Also count client sessions (Observation::client_sessions): a
+  // PROCESSLIST scan, so only where the number matters.
+  void count_client_sessions(bool on) { count_sessions_ = on; }
+
   // Connections opened so far: 1 while the pooled one keeps working.
   std::uint64_t connects() const { return connects_; }
 
@@ -37,7 +42,16 @@ class MariadbProbe {
   MariadbEndpoint endpoint_;
   std::unique_ptr<MariadbConnection> connection_;
   std::uint64_t connects_ = 0;
+  bool count_sessions_ = false;
+  std::string counting_sql_;  // built once: it names our account
 };
+
+// The WHERE condition over information_schema.PROCESSLIST that selects
+// client sessions: not our own connection, not failoverdns's own account
+// (its probes and actions), not replication (Binlog Dump), system or daemon
+// threads. The probe counts these; fencing a former primary kills them.
+// Seeing other users' sessions needs the PROCESS privilege.
+std::string client_sessions_filter(std::string_view own_user);
 
 // Parsing of what the server said; public for the unit tests. Values come
 // from the network: anything unexpected parses as "not running"/0.

@@ -65,6 +65,11 @@ struct Observation {
   std::string gtid_current_pos;  // @@gtid_current_pos
   std::string gtid_slave_pos;    // @@gtid_slave_pos: what this server applied as a replica
   std::vector<ReplicaStatus> replication;  // empty = not a replica
+  // Client sessions connected (information_schema.PROCESSLIST without
+  // replication, system threads and failoverdns's own account); nullopt when
+  // not counted (only a fenced former primary's probe counts: a PROCESSLIST
+  // scan). There: clients that still cache its address.
+  std::optional<std::uint32_t> client_sessions;
 
   bool reachable() const { return outcome == ProbeOutcome::answered; }
 };

@@ -87,8 +87,12 @@ void Daemon::publish(const Catalog& catalog) {
     answers_->publish(table);
   else
     answers_ = std::make_unique<AnswerPublisher>(table);
-  spdlog::info("event=answers_published serial={} names={} compile_us={}", serial_, table->entry_count(),
-               took.count());
+  // Replication lag moves every few seconds on a busy replica: those
+  // publications would drown the info log, so they go to debug.
+  bool lag_only = live_ && live_->only_lag_changed();
+  spdlog::log(lag_only ? spdlog::level::debug : spdlog::level::info,
+              "event=answers_published serial={} names={} compile_us={}{}", serial_, table->entry_count(),
+              took.count(), lag_only ? " change=lag_only" : "");
 }
 
 void Daemon::reload() {

@@ -72,6 +72,11 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       LiveCatalog::Batch batch(catalog);
       catalog.set_roles(settings.service, d.role_map());
       for (const auto& [id, r] : d.roles) catalog.set_health(id, r.health);
+      const auto& persistent = state.persistent;
+      FailoverStatus status{persistent.epoch, std::nullopt};
+      if (persistent.primary_since)
+        status.primary_since = std::chrono::floor<std::chrono::seconds>(*persistent.primary_since);
+      catalog.set_failover_status(settings.service, status, d.lags);
     }
     for (auto& action : d.actions) {
       // An exception in the executor still answers the action, at once,

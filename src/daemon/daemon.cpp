@@ -91,8 +91,15 @@ void Daemon::publish(const Catalog& catalog) {
     answers_->publish(table);
   else
     answers_ = std::make_unique<AnswerPublisher>(table);
-  spdlog::info("event=answers_published serial={} names={} compile_us={}", serial_, table->entry_count(),
-               took.count());
+  // Replication lag moves every few seconds on a busy replica: those
+  // publications would drown the info log, so they go to debug.
+  bool lag_only = live_ && live_->only_lag_changed();
+  spdlog::log(lag_only ? spdlog::level::debug : spdlog::level::info,
+              "event=answers_published serial={} names={} compile_us={}{}", serial_, table->entry_count(),
+              took.count(), lag_only ? " change=lag_only" : "");
+  // The API's catalog endpoints show no lag: their watchers wake only for
+  // what they can see.
+  if (!lag_only) catalog_index_ = serial_;
   schedule_api_refresh();
 }
 
@@ -108,7 +115,7 @@ void Daemon::schedule_api_refresh() {
 std::shared_ptr<const ApiView> Daemon::build_api_view() {
   auto view = std::make_shared<ApiView>();
   view->catalog = live_->current();
-  view->catalog_index = serial_;
+  view->catalog_index = catalog_index_;
   for (const auto& s : config_.services)
     if (!s.meta.empty()) view->service_meta[s.id] = s.meta;
   auto& agent = view->agent;

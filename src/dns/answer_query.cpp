@@ -154,7 +154,12 @@ class Responder {
       return copy_variant(impl_.variants[first + rotation % a.variant_count], limited && a.limited_cut);
     }
     int zone = zone_of_question();
-    if (zone >= 0) return addr_answer(static_cast<std::size_t>(zone));
+    if (zone >= 0) {
+      // Names with a number in them are not in the table: parsed only here,
+      // after the exact lookup missed.
+      if (const LagName* lag = lag_name_of_question()) return lag_answer(*lag, rotation);
+      return addr_answer(static_cast<std::size_t>(zone));
+    }
     // Not ours: the resolver's, when there is one. REFUSED goes with it.
     QueryOutcome refused = error(rcode::refused, true);
     if (!impl_.recursion_flag) return refused;
@@ -294,6 +299,87 @@ class Responder {
     return best;
   }
 
+  // lag-<N>s.<base> with N in 0..max_lag_bound and <base> a name with a
+  // lag set; bound_ gets N. nullptr otherwise.
+  const LagName* lag_name_of_question() noexcept {
+    const std::uint8_t* n = question_.name;
+    std::size_t label = n[0];
+    // "lag-" digits "s", at most 5 digits (86400).
+    if (label < 6 || label > 10 || std::memcmp(n + 1, "lag-", 4) != 0 || n[label] != 's') return nullptr;
+    std::uint32_t bound = 0;
+    for (std::size_t i = 5; i < label; ++i) {
+      std::uint8_t c = n[i];
+      if (c < '0' || c > '9') return nullptr;
+      bound = bound * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (bound > max_lag_bound) return nullptr;
+    const std::uint8_t* base = n + 1 + label;
+    std::size_t base_length = question_.name_length - 1 - label;
+    std::uint64_t hash = name_hash(base, base_length);
+    for (const LagName& lag : impl_.lag_names) {
+      if (lag.hash == hash && lag.key_length == base_length &&
+          std::memcmp(impl_.keys.data() + lag.key_offset, base, base_length) == 0) {
+        bound_ = bound;
+        return &lag;
+      }
+    }
+    return nullptr;
+  }
+
+  // The replicas within bound_: the answer rendered for the largest lag
+  // not above it (k replicas, k nested answers), or NXDOMAIN when none.
+  QueryOutcome lag_answer(const LagName& lag, std::uint32_t rotation) noexcept {
+    const std::uint32_t* bounds = impl_.lag_bounds.data() + lag.first;
+    auto within = static_cast<std::size_t>(std::upper_bound(bounds, bounds + lag.count, bound_) - bounds);
+    if (within == 0) return negative(lag.zone, rcode::nxdomain);
+    std::uint32_t index = impl_.lag_answers[lag.first + within - 1][static_cast<std::size_t>(slot_of(question_.qtype))];
+    if (index == no_data) return negative(lag.zone, rcode::noerror);
+    const Answer& a = impl_.answers[index];
+    bool limited = transport_ == Transport::udp && !edns_.present;
+    std::uint32_t first = limited ? a.first_limited : a.first_variant;
+    return copy_detached(impl_.variants[first + rotation % a.variant_count], limited && a.limited_cut);
+  }
+
+  // A detached variant after the query's question, the query's name as
+  // each answer's owner (a pointer to it, or a copy without compression).
+  // What does not fit is cut as copy_variant cuts.
+  QueryOutcome copy_detached(const Variant& v, bool cut) noexcept {
+    const std::uint8_t* src = impl_.arena.data() + v.offset;
+    const std::uint16_t* ends = impl_.record_ends.data() + v.record_ends;
+    std::size_t pos = echo_question();
+    std::size_t room = limit_ - opt_length();
+    std::size_t owner_length = impl_.compress ? 2 : question_.name_length;
+    bool tc = cut && impl_.enable_truncate;
+    std::uint16_t an = 0, ar = 0;
+    std::size_t start = 0;
+    for (; an < v.an; ++an) {
+      std::size_t length = ends[an] - start;
+      if (pos + owner_length + length > room) {
+        tc = impl_.enable_truncate;
+        break;
+      }
+      if (impl_.compress) {
+        write16(r_ + pos, 0xC000 | header_size);
+      } else {
+        std::memcpy(r_ + pos, q_ + header_size, question_.name_length);
+      }
+      std::memcpy(r_ + pos + owner_length, src + start, length);
+      pos += owner_length + length;
+      start = ends[an];
+    }
+    // Additional records only with every answer, and silently left out.
+    for (; an == v.an && ar < v.ar; ++ar) {
+      std::size_t length = ends[an + ar] - start;
+      if (pos + length > room) break;
+      std::memcpy(r_ + pos, src + start, length);
+      pos += length;
+      start = ends[an + ar];
+    }
+    header(rcode::noerror, true, tc, 1, an, 0, static_cast<std::uint16_t>(ar + (edns_.present ? 1 : 0)));
+    if (edns_.present) pos = put_opt(pos, 0);
+    return replied(pos);
+  }
+
   // <hex>.addr[.<dc>].<domain>: Consul encodes an address in the name, so
   // there is nothing to pre-render. Anything else here does not exist.
   QueryOutcome addr_answer(std::size_t zone) noexcept {
@@ -383,6 +469,7 @@ class Responder {
   Question question_;
   Edns edns_;
   std::size_t limit_ = plain_udp_limit;
+  std::uint32_t bound_ = 0;  // of a lag-<N>s name
 };
 
 }  // namespace

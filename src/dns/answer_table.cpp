@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <unordered_set>
@@ -33,6 +34,7 @@ std::uint16_t qtype_for(QtypeSlot s) {
     case QtypeSlot::soa: return rrtype::soa;
     case QtypeSlot::ns: return rrtype::ns;
     case QtypeSlot::ptr: return rrtype::ptr;
+    case QtypeSlot::txt: return rrtype::txt;
     case QtypeSlot::other: return rrtype::txt;
   }
   return rrtype::txt;
@@ -47,6 +49,7 @@ class TableCompiler {
     for (const auto& zone : model.zones) impl_.zones.push_back(zone_data(zone));
     impl_.datacenter.assign(model.datacenter.begin(), model.datacenter.end());
     for (const auto& spec : model.names) add_name(spec);
+    for (const auto& lag : model.lag_names) add_lag_name(lag);
     build_index();
   }
 
@@ -86,6 +89,39 @@ class TableCompiler {
   }
 
   std::uint32_t add_answer(const NameSpec& spec, QtypeSlot s, const AnswerSpec& answer) {
+    return add_answer(answer, [&](const std::vector<const AnswerItem*>& order) {
+      return render(spec, qtype_for(s), order, &answer);
+    });
+  }
+
+  void add_lag_name(const LagSpec& lag) {
+    LagName entry;
+    entry.key_offset = static_cast<std::uint32_t>(impl_.keys.size());
+    entry.key_length = static_cast<std::uint16_t>(lag.base.size());
+    entry.zone = static_cast<std::uint8_t>(lag.zone);
+    impl_.keys.insert(impl_.keys.end(), lag.base.begin(), lag.base.end());
+    entry.hash = name_hash(impl_.keys.data() + entry.key_offset, entry.key_length);
+    entry.first = static_cast<std::uint32_t>(impl_.lag_bounds.size());
+    entry.count = static_cast<std::uint32_t>(lag.lags.size());
+    for (std::size_t j = 0; j < lag.lags.size(); ++j) {
+      impl_.lag_bounds.push_back(lag.lags[j]);
+      std::array<std::uint32_t, qtype_slot_count> row;
+      row.fill(no_data);
+      for (std::size_t s = 0; s < qtype_slot_count; ++s) {
+        const auto& answer = lag.answers[j][s];
+        if (!answer || answer->items.empty()) continue;
+        row[s] = add_answer(*answer, [&](const std::vector<const AnswerItem*>& order) {
+          return render_detached(lag, order, *answer);
+        });
+      }
+      impl_.lag_answers.push_back(row);
+    }
+    impl_.lag_names.push_back(entry);
+  }
+
+  using Renderer = std::function<std::uint32_t(const std::vector<const AnswerItem*>&)>;
+
+  std::uint32_t add_answer(const AnswerSpec& answer, const Renderer& render_order) {
     const auto& dns = catalog_.dns;
     std::size_t n = answer.items.size();
     std::size_t count = answer.rotate ? std::min(n, max_rotation_variants) : 1;
@@ -106,14 +142,14 @@ class TableCompiler {
     Answer a;
     a.variant_count = static_cast<std::uint16_t>(count);
     a.first_variant = static_cast<std::uint32_t>(impl_.variants.size());
-    for (const auto& order : orders) render(spec, qtype_for(s), order, &answer);
+    for (const auto& order : orders) render_order(order);
     a.first_limited = a.first_variant;
     if (udp_limited) {
       a.limited_cut = true;
       a.first_limited = static_cast<std::uint32_t>(impl_.variants.size());
       for (auto order : orders) {
         order.resize(static_cast<std::size_t>(dns.udp_answer_limit));
-        render(spec, qtype_for(s), order, &answer);
+        render_order(order);
       }
     }
     impl_.answers.push_back(a);
@@ -185,6 +221,86 @@ class TableCompiler {
     self_check(spec, v);
     impl_.variants.push_back(v);
     return static_cast<std::uint32_t>(impl_.variants.size() - 1);
+  }
+
+  // A lag-<N>s variant (see LagName): position-independent records the hot
+  // path puts after the query's question, writing the query's name as each
+  // answer's owner. Records that could not fit a TCP message under the
+  // longest possible query name are left out, as render() does.
+  std::uint32_t render_detached(const LagSpec& lag, const std::vector<const AnswerItem*>& items,
+                                const AnswerSpec& answer) {
+    std::vector<std::uint8_t> bytes;
+    std::vector<std::uint16_t> ends;
+    std::size_t worst = wire::header_size + max_name_length + 4;
+    auto put = [&](const Record& rr, bool owner_is_qname) {
+      WireWriter w(false);
+      w.record(rr);
+      std::size_t skip = owner_is_qname ? rr.owner.size() : 0;
+      std::size_t cost = w.size() - skip + (owner_is_qname ? max_name_length : 0);
+      if (worst + cost > max_response_size) return false;
+      worst += cost;
+      bytes.insert(bytes.end(), w.bytes().begin() + static_cast<std::ptrdiff_t>(skip), w.bytes().end());
+      ends.push_back(static_cast<std::uint16_t>(bytes.size()));
+      return true;
+    };
+    Variant v;
+    std::vector<const AnswerItem*> shown;
+    for (const AnswerItem* item : items) {
+      if (!put(item->answer, true)) break;
+      ++v.an;
+      shown.push_back(item);
+    }
+    std::unordered_set<std::string> added;
+    auto add_additional = [&](const Record& rr) {
+      if (added.insert(rr_key(rr)).second && put(rr, false)) ++v.ar;
+    };
+    for (const AnswerItem* item : shown)
+      for (const auto& rr : item->additional) add_additional(rr);
+    for (const auto& rr : answer.additional) add_additional(rr);
+
+    v.offset = static_cast<std::uint32_t>(impl_.arena.size());
+    v.length = static_cast<std::uint16_t>(bytes.size());
+    v.record_ends = static_cast<std::uint32_t>(impl_.record_ends.size());
+    impl_.arena.insert(impl_.arena.end(), bytes.begin(), bytes.end());
+    impl_.record_ends.insert(impl_.record_ends.end(), ends.begin(), ends.end());
+    self_check_detached(lag, v);
+    impl_.variants.push_back(v);
+    return static_cast<std::uint32_t>(impl_.variants.size() - 1);
+  }
+
+  // The message the hot path would build for lag-0s.<base>, parsed by ldns.
+  void self_check_detached(const LagSpec& lag, const Variant& v) const {
+    static constexpr std::string_view label = "\6lag-0s";
+    WireName qname = std::string(label) + lag.base;
+    std::vector<std::uint8_t> m{0, 0, 0x84, 0, 0, 1};
+    for (std::uint16_t count : {v.an, std::uint16_t{0}, v.ar}) {
+      m.push_back(static_cast<std::uint8_t>(count >> 8));
+      m.push_back(static_cast<std::uint8_t>(count));
+    }
+    m.insert(m.end(), qname.begin(), qname.end());
+    m.insert(m.end(), {0, 1, 0, 1});
+    const std::uint8_t* src = impl_.arena.data() + v.offset;
+    const std::uint16_t* ends = impl_.record_ends.data() + v.record_ends;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < std::size_t{v.an} + v.ar; ++i) {
+      if (i < v.an) {
+        if (impl_.compress) {
+          m.insert(m.end(), {0xC0, static_cast<std::uint8_t>(wire::header_size)});
+        } else {
+          m.insert(m.end(), qname.begin(), qname.end());
+        }
+      }
+      m.insert(m.end(), src + start, src + ends[i]);
+      start = ends[i];
+    }
+    ldns_pkt* pkt = nullptr;
+    ldns_status status = ldns_wire2pkt(&pkt, m.data(), m.size());
+    bool counts_match = status == LDNS_STATUS_OK && ldns_pkt_ancount(pkt) == v.an && ldns_pkt_arcount(pkt) == v.ar;
+    if (pkt) ldns_pkt_free(pkt);
+    if (status != LDNS_STATUS_OK || !counts_match) {
+      throw std::logic_error("answer table: rendered lag response for " + to_text(qname) +
+                             " does not parse: " + ldns_get_errorstr_by_id(status));
+    }
   }
 
   // A response ldns cannot parse is a bug in this file; refuse to publish it.

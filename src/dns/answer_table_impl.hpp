@@ -47,6 +47,21 @@ struct NameEntry {
   std::array<std::uint32_t, qtype_slot_count> answers{};  // into AnswerTable::Impl::answers
 };
 
+// lag-<N>s.<base>: `count` bounds from first (ascending, in lag_bounds) and,
+// at the same index in lag_answers, each bound's answer per query type.
+// Their variants are detached: answer records without the owner (the query's
+// name goes there, its length varies with N), then whole additional records,
+// every name uncompressed; record_ends are relative to the variant.
+struct LagName {
+  std::uint64_t hash = 0;  // of the base name
+  std::uint32_t key_offset = 0;
+  std::uint16_t key_length = 0;
+  std::uint8_t zone = 0;
+  std::uint32_t first = 0;
+  std::uint32_t count = 0;
+};
+inline constexpr std::uint32_t no_data = 0xFFFFFFFF;  // in lag_answers: NODATA
+
 // What the hot path needs of a zone for answers it builds itself (NXDOMAIN,
 // <hex>.addr): the apex, and the negative SOA ready to copy, both with the
 // owner/mname/rname suffix as a pointer to patch and without compression.
@@ -77,6 +92,10 @@ struct AnswerTable::Impl {
   std::vector<std::uint32_t> slots;  // index into names, or empty_slot
   std::uint64_t slot_mask = 0;
   std::vector<std::uint8_t> keys;
+
+  std::vector<dns::LagName> lag_names;  // a few per failover service: scanned, not indexed
+  std::vector<std::uint32_t> lag_bounds;
+  std::vector<std::array<std::uint32_t, dns::qtype_slot_count>> lag_answers;  // into answers, or no_data
 
   std::vector<dns::Answer> answers;
   std::vector<dns::Variant> variants;

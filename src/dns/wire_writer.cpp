@@ -85,6 +85,16 @@ void WireWriter::record(const Record& rr) {
       // RFC 2782: "name compression is not to be used for this field".
       name(rr.srv.target, false);
       break;
+    case rrtype::txt:
+      // RFC 1035 3.3.14: character-strings of at most 255 bytes; readers
+      // join them. An empty string is one empty character-string.
+      for (std::size_t at = 0; at == 0 || at < rr.txt.size(); at += 255) {
+        std::size_t n = std::min<std::size_t>(255, rr.txt.size() - at);
+        u8(static_cast<std::uint8_t>(n));
+        bytes_.insert(bytes_.end(), rr.txt.begin() + static_cast<std::ptrdiff_t>(at),
+                      rr.txt.begin() + static_cast<std::ptrdiff_t>(at + n));
+      }
+      break;
     default: break;
   }
   set_u16(rdlength_at, static_cast<std::uint16_t>(size() - rdlength_at - 2));

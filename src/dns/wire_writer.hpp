@@ -58,6 +58,7 @@ struct Record {
   SrvData srv;        // srv
   WireName ns;        // ns, ptr: the name it points to
   SoaData soa;        // soa
+  std::string txt;    // txt: one string, split into 255-byte character-strings
 };
 
 // Owner, type and rdata in wire form: equal keys are the same RR whatever

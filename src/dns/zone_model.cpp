@@ -1,7 +1,10 @@
 #include "zone_model.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <array>
+#include <ctime>
 #include <limits>
 #include <map>
 #include <set>
@@ -20,6 +23,7 @@ QtypeSlot slot_of(std::uint16_t qtype) noexcept {
     case rrtype::soa: return QtypeSlot::soa;
     case rrtype::ns: return QtypeSlot::ns;
     case rrtype::ptr: return QtypeSlot::ptr;
+    case rrtype::txt: return QtypeSlot::txt;
     default: return QtypeSlot::other;
   }
 }
@@ -60,6 +64,40 @@ std::optional<AnswerSpec> address_answer(const WireName& owner, const std::vecto
   }
   if (spec.items.empty()) return std::nullopt;
   return spec;
+}
+
+// "2026-12-02T16:03:11Z": RFC 3339, UTC, whole seconds.
+std::string utc_text(std::chrono::sys_seconds t) {
+  std::time_t time = t.time_since_epoch().count();
+  std::tm tm{};
+  gmtime_r(&time, &tm);
+  char buf[32];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(buf, n);
+}
+
+// One line of _status.<svc>: what an operator asks first, as key=value.
+std::string status_text(const Instance& in, const FailoverSummary* status) {
+  // Appends only: g++ 12 -O2 warns falsely (-Wrestrict) on "literal" + string.
+  std::string text;
+  auto field = [&](std::string_view key, std::string_view value) {
+    if (!text.empty()) text += ' ';
+    text += key;
+    text += '=';
+    text += value;
+  };
+  field("node", in.node);
+  field("id", in.id);
+  field("role", to_string(in.role));
+  field("health", to_string(in.health));
+  field("lag", in.lag ? std::to_string(*in.lag) : std::string("unknown"));
+  field("epoch", std::to_string(status ? status->epoch : 0));
+  // "since" belongs to the primary role: it is when this instance became
+  // the primary. Replicas have no such moment worth showing (a replica
+  // drops out and back with every hiccup), so they leave it out.
+  if (in.role == Role::primary)
+    field("since", status && status->primary_since ? utc_text(*status->primary_since) : std::string("unknown"));
+  return text;
 }
 
 void add_unique(std::vector<IpAddress>& list, const IpAddress& ip) {
@@ -264,10 +302,63 @@ class ModelBuilder {
       add_rfc2782("_tcp", bare);
     }
     for (const auto& [tag, list] : tagged) {
-      if (auto name = join(service_suffix, tag, service)) add_service_name(*name, zone, list, ttl, target_suffix);
+      if (auto name = join(service_suffix, tag, service)) {
+        add_service_name(*name, zone, list, ttl, target_suffix);
+        if (failover && (tag == "replica" || tag == "slave")) add_lag_spec(*name, zone, list, ttl, target_suffix);
+      }
       if (tag == "tcp") continue;  // _<svc>._tcp means "no tag filter"
       add_rfc2782("_" + tag, list);
     }
+    if (failover) add_status_name(service, service_suffix, zone);
+  }
+
+  // _status.<svc>: a troubleshooting view, so every instance in every role
+  // and health, in configuration order, at TTL 0 (it must never be stale).
+  void add_status_name(const std::string& service, const WireName& service_suffix, std::size_t zone) {
+    auto name = join(service_suffix, "_status", service);
+    if (!name) return;
+    auto it = catalog_.failover_summary.find(service);
+    const FailoverSummary* status = it == catalog_.failover_summary.end() ? nullptr : &it->second;
+    AnswerSpec spec;
+    spec.rotate = false;
+    for (const auto& in : catalog_.instances) {
+      if (in.service != service) continue;
+      Record txt;
+      txt.owner = *name;
+      txt.type = rrtype::txt;
+      txt.ttl = 0;
+      txt.txt = status_text(in, status);
+      spec.items.push_back({std::move(txt), {}});
+    }
+    if (spec.items.empty()) return;
+    NameSpec* added = add(*name, zone);
+    if (!added) return;
+    added->answers[slot(QtypeSlot::txt)] = spec;
+    added->answers[slot(QtypeSlot::any)] = spec;
+  }
+
+  void add_lag_spec(const WireName& base, std::size_t zone, const Instances& list, std::uint32_t ttl,
+                    const WireName& target_suffix) {
+    for (const auto& other : model_.lag_names)
+      if (other.base == base) return;  // the first definition wins, as for add()
+    LagSpec lag{base, zone, {}, {}};
+    for (const Instance* in : list)
+      if (in->lag) lag.lags.push_back(*in->lag);
+    if (lag.lags.empty()) return;  // as good as no replica: NXDOMAIN
+    std::ranges::sort(lag.lags);
+    for (std::uint32_t bound : lag.lags) {
+      Instances within;  // configuration order, as <tag>.<svc>
+      for (const Instance* in : list)
+        if (in->lag && *in->lag <= bound) within.push_back(in);
+      std::vector<IpAddress> addresses;
+      for (const Instance* in : within) add_unique(addresses, in->address);
+      auto& answers = lag.answers.emplace_back();
+      answers[slot(QtypeSlot::a)] = address_answer(base, addresses, ttl, Family::v4);
+      answers[slot(QtypeSlot::aaaa)] = address_answer(base, addresses, ttl, Family::v6);
+      answers[slot(QtypeSlot::any)] = address_answer(base, addresses, ttl, Family::both);
+      answers[slot(QtypeSlot::srv)] = srv_answer(base, within, ttl, target_suffix);
+    }
+    model_.lag_names.push_back(std::move(lag));
   }
 
   void add_service_name(const WireName& name, std::size_t zone, const Instances& list, std::uint32_t ttl,

@@ -17,8 +17,8 @@
 namespace failoverdns::dns {
 
 // The query types a name can hold data for; every other type is NODATA.
-enum class QtypeSlot : std::uint8_t { a, aaaa, srv, any, soa, ns, ptr, other };
-inline constexpr std::size_t qtype_slot_count = 8;
+enum class QtypeSlot : std::uint8_t { a, aaaa, srv, any, soa, ns, ptr, txt, other };
+inline constexpr std::size_t qtype_slot_count = 9;
 
 QtypeSlot slot_of(std::uint16_t qtype) noexcept;
 
@@ -45,6 +45,22 @@ struct NameSpec {
   bool any_is_srv = false;
 };
 
+// lag-<N>s.<tag>.<svc>.service.<suffix> (tag replica or slave): the
+// replicas of <tag>.<svc> whose lag is known, for any bound N the client
+// picks. k replicas sorted by lag give at most k distinct answers (nested
+// subsets), so answers[j] is rendered for "lag <= lags[j]" and a query picks
+// j by binary search. No replica in bound: NXDOMAIN, as <tag>.<svc> with no
+// replica. Owners are written by the hot path (the query's own name).
+struct LagSpec {
+  WireName base;  // <tag>.<svc>.service.<suffix>
+  std::size_t zone = 0;
+  std::vector<std::uint32_t> lags;  // ascending, one per replica with a known lag
+  std::vector<std::array<std::optional<AnswerSpec>, qtype_slot_count>> answers;  // one per lags entry
+};
+
+// Largest bound a lag-<N>s label may name: a day. Larger is NXDOMAIN.
+inline constexpr std::uint32_t max_lag_bound = 86400;
+
 struct Zone {
   WireName apex;
   Record negative_soa;  // the SOA that goes into NXDOMAIN/NODATA authority sections
@@ -57,6 +73,7 @@ struct ZoneModel {
   // their negative SOA, though not in it -- other reverse names are not ours.
   std::vector<NameSpec> names;
   WireName datacenter;          // one label, for <x>.addr.<dc>.<domain>; empty if unusable
+  std::vector<LagSpec> lag_names;
 };
 
 // TTL of the positive SOA and NS records and the NS glue. Consul gives them

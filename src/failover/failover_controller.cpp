@@ -137,6 +137,11 @@ struct FailoverController::Impl : std::enable_shared_from_this<FailoverControlle
       LiveCatalog::Batch batch(catalog);
       catalog.set_roles(settings.service, d.role_map());
       for (const auto& [id, r] : d.roles) catalog.set_health(id, r.health);
+      const auto& persistent = state.persistent;
+      FailoverSummary status{persistent.epoch, std::nullopt};
+      if (persistent.primary_since)
+        status.primary_since = std::chrono::floor<std::chrono::seconds>(*persistent.primary_since);
+      catalog.set_failover_summary(settings.service, status, d.lags);
     }
     for (auto& action : d.actions) {
       // An exception in the executor still answers the action, at once,
@@ -312,7 +317,7 @@ FailoverStatus FailoverController::status() const {
   out.service = impl.settings.service;
   out.primary = ps.primary;
   out.epoch = ps.epoch;
-  out.primary_since = ps.last_failover;
+  out.primary_since = ps.primary_since;
   out.auto_failover = impl.settings.auto_failover;
   out.blocked = impl.decider.blocked(st, now, wall_now);
   if (ps.last_failover && wall_now < *ps.last_failover + impl.settings.cooldown)

@@ -528,6 +528,7 @@ class Step {
     if (!old.empty() && old != promo.candidate && !ps().is_fenced(old)) ps().fenced.push_back(old);
     std::erase(ps().fenced, promo.candidate);
     ps().last_failover = in_.wall_now;
+    ps().primary_since = in_.wall_now;
     ps().promoting.reset();
     ps().demoted.clear();
     // The new epoch's history is exactly what the new primary itself holds
@@ -591,6 +592,7 @@ class Step {
       const auto& id = writable.front();
       ps().primary = id;
       ps().epoch = std::max<std::uint64_t>(ps().epoch, 1);
+      ps().primary_since = in_.wall_now;
       s().lineage = merge(s().lineage, parse_or_empty(last(id).gtid_current_pos));
       s().lineage = merge(s().lineage, parse_or_empty(last(id).gtid_binlog_pos));
       bump();
@@ -1605,12 +1607,24 @@ class Step {
     return {Role::replica, Health::passing};
   }
 
+  // Whole seconds behind the primary, as its replication row to the primary
+  // says (Seconds_Behind_Master); the primary itself is 0. Unknown when
+  // MariaDB says NULL, or the member does not answer or replicate from it.
+  std::optional<std::uint32_t> lag_of(const FailoverMember& m) {
+    if (ps().primary.empty() || !answering(m.id)) return std::nullopt;
+    if (m.id == ps().primary) return 0;
+    const auto* row = row_to(last(m.id), ps().primary);
+    if (!row || !row->seconds_behind_master || *row->seconds_behind_master < 0) return std::nullopt;
+    return static_cast<std::uint32_t>(std::min<std::int64_t>(*row->seconds_behind_master, 0xFFFFFFFF));
+  }
+
   void publish_roles() {
     bool serving = primary_serving();
     for (const auto& m : members_) {
       auto r = role_of(m, serving);
       if (ps().maintenance.contains(m.id)) r.health = Health::critical;  // out of DNS
       d_.roles[m.id] = r;
+      d_.lags[m.id] = lag_of(m);
       auto& t = track(m.id);
       bool first = !t.published_once;
       if ((first && (r.role != Role::none)) || (!first && !(t.published == r))) {

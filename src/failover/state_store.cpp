@@ -53,6 +53,11 @@ json to_json(const FailoverState& s, const std::string& service) {
     j["last_failover_unix_ms"] = ms;
     j["last_failover_utc"] = utc_text(*s.last_failover);  // for people; load ignores it
   }
+  if (s.primary_since) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(s.primary_since->time_since_epoch()).count();
+    j["primary_since_unix_ms"] = ms;
+    j["primary_since_utc"] = utc_text(*s.primary_since);  // for people; load ignores it
+  }
   j["gtid_lineage"] = s.gtid_lineage;
   if (s.promoting) j["promoting"] = {{"candidate", s.promoting->candidate}, {"old_primary", s.promoting->old_primary}};
   j["diverged"] = s.diverged;
@@ -112,6 +117,14 @@ Result<FailoverState> from_json(const json& j, const std::string& service) {
   if (j.contains("last_failover_unix_ms")) {
     if (auto r = read_field(j, "last_failover_unix_ms", ms, true); !r) return std::unexpected(r.error());
     s.last_failover = WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::milliseconds(ms)));
+  }
+  if (j.contains("primary_since_unix_ms")) {
+    if (auto r = read_field(j, "primary_since_unix_ms", ms, true); !r) return std::unexpected(r.error());
+    s.primary_since = WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::milliseconds(ms)));
+  } else if (!s.primary.empty()) {
+    // Files written before primary_since existed: the last failover is
+    // when the current primary was promoted (a discovered primary has none).
+    s.primary_since = s.last_failover;
   }
   if (auto r = read_field(j, "gtid_lineage", s.gtid_lineage, false); !r) return std::unexpected(r.error());
   if (auto lineage = GtidPosition::parse(s.gtid_lineage); !lineage) {

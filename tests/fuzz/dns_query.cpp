@@ -47,6 +47,8 @@ Catalog catalog(bool compress) {
       instance("web2", "web", "host2", "10.0.0.2", 80, {"v1", "canary"}, Health::warning),
       instance("web3", "web", "host3", "2001:db8::3", 80, {"v2"}),
   };
+  c.instances[1].lag = 2;  // lag-<N>s.replica.mysql names exist
+  c.failover_summary["mysql"] = {3, std::chrono::sys_seconds(std::chrono::seconds(1796227391))};
   // Enough instances that responses truncate at 512 bytes.
   for (int i = 0; i < 40; ++i) {
     std::string n = std::to_string(i);

@@ -84,3 +84,60 @@ TEST_CASE("LiveCatalog::Batch publishes a decision once, with all of it") {
   { LiveCatalog::Batch nothing(live); }
   CHECK(calls == 1);
 }
+
+TEST_CASE("LiveCatalog: failover status and lags; a lag-only change is told apart") {
+  int calls = 0;
+  bool lag_only = false;
+  Catalog seen;
+  LiveCatalog* self = nullptr;
+  LiveCatalog live(pair_catalog(), [&](const Catalog& c) {
+    ++calls;
+    seen = c;
+    lag_only = self->only_lag_changed();
+  });
+  self = &live;
+  FailoverSummary status{1, std::chrono::sys_seconds(std::chrono::seconds(1000))};
+
+  CHECK(live.set_failover_summary("mysql", status, {{"node1", 0}, {"node2", 4}}));
+  CHECK(calls == 1);
+  CHECK_FALSE(lag_only);  // the first status is news
+  CHECK(seen.failover_summary.at("mysql") == status);
+  CHECK(seen.instances[0].lag == 0u);
+  CHECK(seen.instances[1].lag == 4u);
+
+  CHECK_FALSE(live.set_failover_summary("mysql", status, {{"node1", 0}, {"node2", 4}}));
+  CHECK(calls == 1);
+  CHECK(live.set_failover_summary("mysql", status, {{"node1", 0}, {"node2", 5}}));
+  CHECK(calls == 2);
+  CHECK(lag_only);
+  CHECK_FALSE(live.only_lag_changed());  // only while the listener runs
+  // An instance left out has an unknown lag.
+  CHECK(live.set_failover_summary("mysql", status, {{"node1", 0}}));
+  CHECK_FALSE(seen.instances[1].lag.has_value());
+  CHECK(lag_only);
+
+  status.epoch = 2;
+  CHECK(live.set_failover_summary("mysql", status, {{"node1", 0}}));
+  CHECK_FALSE(lag_only);
+
+  // In a batch: lag-only only if every change in it is.
+  {
+    LiveCatalog::Batch batch(live);
+    live.set_failover_summary("mysql", status, {{"node1", 0}, {"node2", 1}});
+    live.set_roles("mysql", {{"node1", Role::primary}});
+  }
+  CHECK(calls == 5);
+  CHECK_FALSE(lag_only);
+  {
+    LiveCatalog::Batch batch(live);
+    live.set_roles("mysql", {{"node1", Role::primary}});  // no change
+    live.set_failover_summary("mysql", status, {{"node1", 0}, {"node2", 2}});
+  }
+  CHECK(calls == 6);
+  CHECK(lag_only);
+
+  // A reload keeps them.
+  live.replace_base(pair_catalog());
+  CHECK(live.current().instances[1].lag == 2u);
+  CHECK(live.current().failover_summary.at("mysql") == status);
+}

@@ -29,12 +29,16 @@ using namespace dnstest;
 
 TEST_CASE("answer_query never allocates") {
   long at_start = allocations.load();
-  auto table = compile(fixture());
+  auto catalog = fixture();
+  catalog.instances[1].lag = 2;  // the replica: lag-<N>s names exist
+  auto table = compile(catalog);
   REQUIRE(allocations.load() > at_start);  // the counter sees allocations
   std::vector<Bytes> queries;
   for (const char* name : {"mysql.service.consul", "WEB.service.dc1.example.org", "_web._tcp.service.consul",
                            "host1.node.consul", "0a000001.addr.consul", "consul", "service.consul",
-                           "nothing.service.consul", "example.com"}) {
+                           "nothing.service.consul", "example.com", "_status.mysql.service.consul",
+                           "lag-5s.replica.mysql.service.consul", "LAG-1S.replica.mysql.service.dc1.consul",
+                           "lag-99999s.replica.mysql.service.consul"}) {
     for (std::uint16_t qtype : {LDNS_RR_TYPE_A, LDNS_RR_TYPE_SRV, LDNS_RR_TYPE_TXT, LDNS_RR_TYPE_AXFR}) {
       Query q;
       q.name = name;

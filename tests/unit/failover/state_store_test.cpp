@@ -46,6 +46,7 @@ FailoverState sample() {
   s.coordinates = {"mysql-bin.000007", 1234, "0-2-110"};
   s.fenced = {"mysqlnode1"};
   s.last_failover = WallTime(std::chrono::milliseconds(1'700'000'000'123));
+  s.primary_since = WallTime(std::chrono::milliseconds(1'700'000'000'456));
   s.gtid_lineage = "0-1-103,0-2-110";
   s.maintenance = {{"mysqlnode3", "disk swap"}};
   s.demoted = "mysqlnode2";
@@ -162,4 +163,33 @@ TEST_CASE("StateStore: the file is readable JSON a person can inspect") {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(text.find("\"primary\": \"mysqlnode2\"") != std::string::npos);
   CHECK(text.find("\"last_failover_utc\": \"2023-11-14T22:13:20Z\"") != std::string::npos);
+}
+
+TEST_CASE("StateStore: primary_since round-trips; files from before it load with the last failover's time") {
+  TempDir dir;
+  auto path = dir.path / "mysql.state";
+  StateStore store(path, "mysql");
+  auto s = sample();
+  s.primary_since = WallTime(std::chrono::milliseconds(1'796'227'391'000));
+  REQUIRE(store.save(s).has_value());
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text.find("\"primary_since_utc\": \"2026-12-02T16:03:11Z\"") != std::string::npos);
+  auto loaded = store.load();
+  REQUIRE(loaded.has_value());
+  CHECK(loaded->primary_since == s.primary_since);
+
+  // Written before primary_since existed: the current primary was promoted
+  // at the last failover; one found at first start has no known start.
+  const std::string old_file = R"({"format": 1, "service": "mysql", "primary": "mysqlnode2", "epoch": 3,
+    "last_failover_unix_ms": 1700000000123, "gtid_lineage": ""})";
+  write_file(path, old_file);
+  loaded = store.load();
+  REQUIRE(loaded.has_value());
+  CHECK(loaded->primary_since == WallTime(std::chrono::milliseconds(1'700'000'000'123)));
+  write_file(path, R"({"format": 1, "service": "mysql", "primary": "mysqlnode1", "epoch": 1, "gtid_lineage": ""})");
+  loaded = store.load();
+  REQUIRE(loaded.has_value());
+  CHECK_FALSE(loaded->primary_since.has_value());
+  CHECK(loaded->primary == "mysqlnode1");
 }

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +50,17 @@ struct Instance {
   std::uint16_t weight_warning = 1;
   Health health = Health::passing;
   Role role = Role::none;
+  // Whole seconds behind the primary (Seconds_Behind_Master; 0 for the
+  // primary itself); nullopt = unknown (NULL, unreachable, not replicating).
+  // Only set for services under failover.
+  std::optional<std::uint32_t> lag;
+};
+
+// What failover knows of a service beyond roles, for the _status TXT names.
+struct FailoverSummary {
+  std::uint64_t epoch = 0;
+  std::optional<std::chrono::sys_seconds> primary_since;  // when the current primary became primary
+  friend bool operator==(const FailoverSummary&, const FailoverSummary&) = default;
 };
 
 struct Catalog {
@@ -60,6 +73,7 @@ struct Catalog {
   // Services whose names and master/primary/replica/slave tags follow
   // Instance::role instead of configured tags.
   std::vector<std::string> failover_services;
+  std::map<std::string, FailoverSummary> failover_summary;  // by service; absent = nothing known yet
 
   bool under_failover(std::string_view service) const;
 };

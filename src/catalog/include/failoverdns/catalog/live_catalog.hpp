@@ -22,11 +22,20 @@ class LiveCatalog {
   // Each returns true when the catalog changed (and the listener ran).
   bool set_health(std::string_view instance_id, Health health);
   bool set_roles(std::string_view service, const std::map<std::string, Role>& roles);
+  // Failover's view of a service: epoch, primary since, each instance's
+  // lag in whole seconds (an instance not in `lags` has an unknown lag).
+  bool set_failover_summary(std::string_view service, const FailoverSummary& status,
+                           const std::map<std::string, std::optional<std::uint32_t>>& lags);
   // Reload: new instances from configuration; health and roles of instances
   // that still exist (same id) are kept.
   void replace_base(Catalog base);
 
   const Catalog& current() const { return catalog_; }
+
+  // While the listener runs: true when the change it is told of moved
+  // nothing but lags. Lag moves often; the daemon logs such publications
+  // at debug so they do not flood the info log.
+  bool only_lag_changed() const { return publishing_lag_only_; }
 
   // Changes made while a Batch lives reach the listener once, when the last
   // Batch ends: one decision (several roles and healths) is one publication,
@@ -44,12 +53,14 @@ class LiveCatalog {
 
  private:
   Instance* find(std::string_view instance_id);
-  void changed();
+  void changed(bool lag_only = false);
 
   Catalog catalog_;
   Listener on_change_;
   int batches_ = 0;
   bool pending_ = false;
+  bool pending_lag_only_ = false;
+  bool publishing_lag_only_ = false;
 };
 
 }  // namespace failoverdns

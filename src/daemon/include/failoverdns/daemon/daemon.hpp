@@ -62,6 +62,7 @@ class Daemon {
   std::unique_ptr<Checks> checks_;
   std::unique_ptr<HttpServer> http_;
   bool api_refresh_pending_ = false;
+  std::uint64_t catalog_index_ = 0;  // serial_ of the last publication that was not lag only
   std::uint64_t failover_index_ = 0;
   std::vector<FailoverStatus> last_status_;  // what failover_index_ was raised for
 };

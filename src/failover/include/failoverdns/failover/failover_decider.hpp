@@ -334,6 +334,9 @@ struct Decision {
   std::vector<Action> actions;
   std::vector<LogEvent> events;
   std::map<std::string, InstanceRole> roles;          // every member
+  // Every member: whole seconds behind the primary (0 for the primary),
+  // nullopt when unknown. For _status and lag-<N>s names, not for roles.
+  std::map<std::string, std::optional<std::uint32_t>> lags;
   std::map<std::string, Milliseconds> next_probe_in;  // every member
 
   // For LiveCatalog::set_roles.

@@ -86,7 +86,7 @@ struct FailoverStatus {
   std::string service;
   std::string primary;  // "" = none known (first start, split brain)
   std::uint64_t epoch = 0;
-  std::optional<WallTime> primary_since;  // the last promotion; none for a primary found at first start
+  std::optional<WallTime> primary_since;  // when it became primary (promoted, or found at first start)
   bool auto_failover = true;
   // Why a primary that failed now would not be replaced, "" when it would.
   std::string blocked;

@@ -46,6 +46,9 @@ struct FailoverState {
   PromotionCoordinates coordinates;
   std::vector<std::string> fenced;  // former primaries kept read-only, out of DNS
   std::optional<WallTime> last_failover;
+  // When `primary` became the primary: promoted, or first found by
+  // failoverdns (its real start is older; nothing tells us when).
+  std::optional<WallTime> primary_since;
   // Every (domain, server) -> seq known to be in the primary's history,
   // across promotions (GtidPosition text). Lets the decider tell a
   // returning old primary that is merely behind from one that diverged.

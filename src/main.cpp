@@ -13,6 +13,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include "failoverdns/cli/commands.hpp"
+#include "failoverdns/cli/flag.hpp"
 #include "failoverdns/daemon/daemon.hpp"
 #include "failoverdns/config/config.hpp"
 #include "failoverdns/support/log_value.hpp"
@@ -61,12 +62,9 @@ std::optional<Options> parse_arguments(int argc, char** argv, int& exit_code) {
   const int first = argc > 1 && std::string_view(argv[1]) == "agent" ? 2 : 1;
   for (int i = first; i < argc; ++i) {
     std::string arg = argv[i];
-    std::string name = arg.starts_with("--") ? arg.substr(2) : arg.starts_with("-") ? arg.substr(1) : "";
-    std::optional<std::string> value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    }
+    cli::Flag flag = cli::parse_flag(arg);
+    const std::string& name = flag.name;
+    std::optional<std::string>& value = flag.value;
     auto take_value = [&]() -> std::optional<std::string> {
       if (value) return value;
       if (i + 1 < argc) return std::string(argv[++i]);

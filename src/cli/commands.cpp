@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "api_client.hpp"
+#include "failoverdns/cli/flag.hpp"
 #include "render.hpp"
 
 namespace failoverdns::cli {
@@ -67,12 +68,9 @@ std::optional<Args> parse(int argc, char** argv) {
   Args a;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
-    std::string name = arg.starts_with("--") ? arg.substr(2) : arg.starts_with("-") ? arg.substr(1) : "";
-    std::optional<std::string> value;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    }
+    Flag flag = parse_flag(arg);
+    const std::string& name = flag.name;
+    std::optional<std::string>& value = flag.value;
     if (name == "enable" || name == "disable") {
       a.enable = name == "enable";
       continue;

@@ -122,7 +122,7 @@ int answered_error(const HttpReply& r, const json& body) {
 
 int status(const Args& a) {
   auto service = a.values.find("service");
-  auto reply = call(a, "GET", service == a.values.end() ? "/v1/failover" : "/v1/failover/" + encode(service->second));
+  auto reply = call(a, "GET", service == a.values.end() ? std::string("/v1/failover") : fmt::format("/v1/failover/{}", encode(service->second)));
   if (auto* code = std::get_if<int>(&reply)) return *code;
   const auto& r = std::get<HttpReply>(reply);
   auto body = parsed(r);
@@ -145,7 +145,7 @@ int members(const Args& a) {
   if (!body) return Exit::unreachable;
   std::vector<json> entries;
   for (const auto& [name, tags] : body->items()) {
-    auto health = call(a, "GET", "/v1/health/service/" + encode(name));
+    auto health = call(a, "GET", fmt::format("/v1/health/service/{}", encode(name)));
     if (auto* code = std::get_if<int>(&health)) return *code;
     auto list = parsed(std::get<HttpReply>(health));
     if (!list) return Exit::unreachable;
@@ -161,8 +161,8 @@ int switchover(const Args& a) {
     std::cerr << "failoverdns switchover: -service NAME is required\n";
     return Exit::usage;
   }
-  std::string target = "/v1/failover/" + encode(service->second) + "/switchover";
-  if (auto to = a.values.find("to"); to != a.values.end()) target += "?to=" + encode(to->second);
+  std::string target = fmt::format("/v1/failover/{}/switchover", encode(service->second));
+  if (auto to = a.values.find("to"); to != a.values.end()) target += fmt::format("?to={}", encode(to->second));
   auto reply = call(a, "POST", target, kSwitchoverTimeout);
   if (auto* code = std::get_if<int>(&reply)) return *code;
   const auto& r = std::get<HttpReply>(reply);
@@ -179,8 +179,10 @@ int maint(const Args& a) {
     std::cerr << "failoverdns maint: give -enable or -disable, and -service-id ID\n";
     return Exit::usage;
   }
-  std::string target = "/v1/agent/service/maintenance/" + encode(id->second) + "?enable=" + (*a.enable ? "true" : "false");
-  if (auto reason = a.values.find("reason"); reason != a.values.end()) target += "&reason=" + encode(reason->second);
+  std::string target =
+      fmt::format("/v1/agent/service/maintenance/{}?enable={}", encode(id->second), *a.enable ? "true" : "false");
+  if (auto reason = a.values.find("reason"); reason != a.values.end())
+    target += fmt::format("&reason={}", encode(reason->second));
   auto reply = call(a, "PUT", target);
   if (auto* code = std::get_if<int>(&reply)) return *code;
   const auto& r = std::get<HttpReply>(reply);

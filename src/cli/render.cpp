@@ -67,15 +67,16 @@ std::string render_status(const json& s) {
     for (const auto* key : {"LastError", "ReplicationError", "Diverged", "Errant"})
       if (m.contains(key) && !text(m[key]).empty() && text(m[key]) != "-") note = std::string(key) + ": " + text(m[key]);
     if (note.empty() && m.value("Fenced", false)) note = "fenced";
-    rows.push_back({"  " + field(m, "ID"), field(m, "Role"), field(m, "Health"), field(m, "Probe"),
+    rows.push_back({fmt::format("  {}", field(m, "ID")), field(m, "Role"), field(m, "Health"), field(m, "Probe"),
                     m["LagSeconds"].is_null() ? "-" : text(m["LagSeconds"]) + "s", field(m, "GtidReceived"),
                     field(m, "GtidExecuted"), field(m, "GtidBinlogPos"), note});
   }
   out += table(rows);
   if (!s["Failovers"].empty()) {
     const auto& f = s["Failovers"][0];
-    out += fmt::format("  last failover: {} {}, {} -> {} (epoch {}), started {}\n", field(f, "Outcome"),
-                       f["Ended"].is_null() ? "(not ended)" : "at " + text(f["Ended"]), field(f, "OldPrimary"),
+    out += fmt::format("  last {}: {} {}, {} -> {} (epoch {}), started {}\n", f.value("Kind", "failover"),
+                       field(f, "Outcome"),
+                       f["Ended"].is_null() ? std::string("(not ended)") : fmt::format("at {}", text(f["Ended"])), field(f, "OldPrimary"),
                        field(f, "NewPrimary"), field(f, "Epoch"), field(f, "Started"));
   }
   return out;
@@ -87,7 +88,11 @@ std::string render_members(const std::vector<json>& health_per_service) {
     for (const auto& e : entries) {
       std::string status = "passing";
       for (const auto& c : e["Checks"])
-        if (c["Status"] != "passing") status = c["Status"].get<std::string>() + (c["Output"].get<std::string>().empty() ? "" : " (" + c["Output"].get<std::string>() + ")");
+        if (c["Status"] != "passing") {
+          const auto output = c["Output"].get<std::string>();
+          status = output.empty() ? c["Status"].get<std::string>()
+                                  : fmt::format("{} ({})", c["Status"].get<std::string>(), output);
+        }
       std::string tags;
       for (const auto& t : e["Service"]["Tags"]) tags += (tags.empty() ? "" : ",") + t.get<std::string>();
       rows.push_back({text(e["Node"]["Node"]), text(e["Service"]["ID"]), text(e["Service"]["Service"]),

@@ -13,7 +13,9 @@ constexpr std::string_view kTimeline[] = {
     "failover_refused",   "data_loss_accepted",           "failover_disabled",     "failover_started",
     "relay_log_applied",  "relay_log_wait_failed",        "promoting",             "promoted",
     "promote_failed",     "failover_aborted",             "promotion_abandoned",   "state_save_failed",
-    "failover_complete",  "primary_recovered",
+    "failover_complete",  "primary_recovered",            "switchover_demoted",    "switchover_caught_up",
+    "switchover_rolling_back", "switchover_rollback_failed", "switchover_complete", "switchover_rolled_back",
+    "switchover_failed",  "maintenance_enabled",
 };
 
 bool in_timeline(std::string_view name) { return std::ranges::find(kTimeline, name) != std::end(kTimeline); }
@@ -22,11 +24,12 @@ bool in_timeline(std::string_view name) { return std::ranges::find(kTimeline, na
 
 void FailoverHistory::add(const LogEvent& event, WallTime at) {
   const bool open = !records_.empty() && !records_.back().ended;
-  if (event.name == "primary_down") {
+  if (event.name == "primary_down" || event.name == "switchover_started") {
     if (open) return;  // said once per outage
     FailoverRecord r;
     r.started = at;
-    r.old_primary = event.field("instance");
+    r.kind = event.name == "primary_down" ? "failover" : "switchover";
+    r.old_primary = event.field(event.name == "primary_down" ? "instance" : "old_primary");
     r.timeline.push_back({at, event});
     records_.push_back(std::move(r));
     while (records_.size() > keep_) records_.pop_front();
@@ -35,7 +38,7 @@ void FailoverHistory::add(const LogEvent& event, WallTime at) {
   if (!open || !in_timeline(event.name)) return;
   auto& r = records_.back();
   r.timeline.push_back({at, event});
-  if (event.name == "failover_complete") {
+  if (event.name == "failover_complete" || event.name == "switchover_complete") {
     r.outcome = "complete";
     r.new_primary = event.field("primary");
     if (auto epoch = event.field("epoch"); !epoch.empty()) r.epoch = std::stoull(epoch);
@@ -46,6 +49,9 @@ void FailoverHistory::add(const LogEvent& event, WallTime at) {
   } else if (event.name == "failover_aborted") {
     // The old primary answered before anything happened: the outage is over.
     r.outcome = "aborted";
+    r.ended = at;
+  } else if (event.name == "switchover_rolled_back" || event.name == "switchover_failed") {
+    r.outcome = event.name == "switchover_failed" ? "failed" : "rolled_back";
     r.ended = at;
   }
 }

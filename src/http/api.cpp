@@ -154,7 +154,7 @@ ApiResponse switchover_response(const LogEvent& e) {
                               : e.name == "switchover_rolled_back" ? "rolled_back"
                                                                    : "failed";
   ApiResponse r = error_response(e.name == "switchover_failed" ? 500 : 409,
-                                 outcome == "rolled_back" ? "rolled back, nothing promoted: " + e.field("reason")
+                                 outcome == "rolled_back" ? fmt::format("rolled back, nothing promoted: {}", e.field("reason"))
                                                           : e.field("reason"));
   auto with = json::parse(r.body);
   with["Outcome"] = outcome;
@@ -174,7 +174,7 @@ ApiResponse maintenance_response(const LogEvent& e) {
   if (e.name == "maintenance_refused") return error_response(409, e.field("reason"));
   ApiResponse r = switchover_response(e);  // the primary's switchover did not happen
   auto body = json::parse(r.body);
-  body["error"] = "the primary could not be switched over first: " + body.value("error", std::string());
+  body["error"] = fmt::format("the primary could not be switched over first: {}", body.value("error", std::string()));
   r.body = body.dump(2) + "\n";
   return r;
 }

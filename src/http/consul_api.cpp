@@ -82,7 +82,7 @@ json service_json(const ApiView& view, const Instance& in) {
 json check_json(const ApiView& view, const Instance& in) {
   const bool failover = view.catalog.under_failover(in.service);
   json check{{"Node", in.node},
-             {"CheckID", failover ? "failover:" + in.id : "service:" + in.id},
+             {"CheckID", fmt::format("{}:{}", failover ? "failover" : "service", in.id)},
              {"Name", failover ? "failoverdns MariaDB probe" : fmt::format("Service '{}' check", in.service)},
              {"Status", std::string(to_string(effective_health(view.catalog, in)))},
              {"Notes", ""},

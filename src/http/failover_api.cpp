@@ -47,7 +47,8 @@ json record_json(const FailoverRecord& r) {
       if (k != "service") fields[k] = v;
     timeline.push_back(json{{"At", rfc3339(step.at)}, {"Event", step.event.name}, {"Fields", std::move(fields)}});
   }
-  return json{{"Started", rfc3339(r.started)},
+  return json{{"Kind", r.kind},
+              {"Started", rfc3339(r.started)},
               {"Ended", time_or_null(r.ended)},
               {"Outcome", r.outcome},
               {"OldPrimary", r.old_primary},

@@ -48,7 +48,9 @@ grep -q "^switchover complete: node2 is the primary (epoch 2), node1 was demoted
 [ "$(ask mysql.service.consul)" = 127.0.0.12 ] || fail "DNS answers $(ask mysql.service.consul) after the switchover"
 [ "$(cluster sql 2 'SELECT @@read_only')" = 0 ] || fail "node2 is read-only"
 [ "$(jq -r '.primary + " " + (.epoch|tostring)' "$state")" = "node2 2" ] || fail "state: $(cat "$state")"
-ok "switchover to node2 in ${took} ms (command line, exit 0): DNS, node2 writable, state file epoch 2"
+[ "$(curl -sS "$api/v1/failover/mysql" | jq -r '.Failovers[0] | .Kind + " " + .Outcome + " " + .OldPrimary + "->" + .NewPrimary')" = \
+  "switchover complete node1->node2" ] || fail "/v1/failover's history: $(curl -sS "$api/v1/failover/mysql" | jq -c .Failovers)"
+ok "switchover to node2 in ${took} ms (command line, exit 0): DNS, node2 writable, state file epoch 2, in /v1/failover's history"
 grep -oE 'event=switchover_(started|demoted|caught_up|complete) .*' "$log" | sed -E 's/ (next|old_primary|target|service)=("[^"]*"|[^ ]*)//g; s/^/    /'
 
 poll_until 15000 "node1 a replica of node2" sql_is 1 "SELECT @@read_only" 1

@@ -83,3 +83,21 @@ TEST_CASE("history: an outage from primary_down to failover_complete is one reco
   CHECK(h.records().size() == 2);  // the oldest went
   CHECK(h.records().front().outcome == "recovered");
 }
+
+TEST_CASE("history: a switchover is a record too, with its own outcomes") {
+  FailoverHistory h;
+  const WallTime t0(std::chrono::hours(480000));
+  h.add(event("switchover_started", {{"old_primary", "db1"}, {"target", "db2"}}), t0);
+  h.add(event("switchover_demoted"), t0 + 5ms);
+  h.add(event("switchover_complete", {{"primary", "db2"}, {"epoch", "5"}}), t0 + 30ms);
+  REQUIRE(h.records().size() == 1);
+  CHECK(h.records().back().kind == "switchover");
+  CHECK(h.records().back().outcome == "complete");
+  CHECK(h.records().back().old_primary == "db1");
+  CHECK(h.records().back().new_primary == "db2");
+  CHECK(h.records().back().timeline.size() == 3);
+  h.add(event("switchover_started", {{"old_primary", "db2"}}), t0 + 1s);
+  h.add(event("switchover_rolled_back"), t0 + 3s);
+  CHECK(h.records().back().outcome == "rolled_back");
+  CHECK(h.records().back().ended == t0 + 3s);
+}

@@ -49,7 +49,8 @@ struct MemberStatus {
   friend bool operator==(const MemberStatus&, const MemberStatus&) = default;
 };
 
-// One outage of the primary, from its first sign to how it ended.
+// One outage of the primary (or one planned switchover), from its first
+// sign to how it ended.
 struct FailoverRecord {
   struct Step {
     WallTime at{};
@@ -58,8 +59,10 @@ struct FailoverRecord {
   };
   WallTime started{};
   std::optional<WallTime> ended;
+  std::string kind = "failover";  // or "switchover"
   // "in_progress", "complete" (a replica was promoted), "recovered" (the
-  // primary came back first), "aborted" (a promotion was given up).
+  // primary came back first), "aborted" (nothing happened: the old primary
+  // answered again); a switchover's "rolled_back" or "failed".
   std::string outcome = "in_progress";
   std::string old_primary;
   std::string new_primary;

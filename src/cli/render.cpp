@@ -93,8 +93,9 @@ std::string render_members(const std::vector<json>& health_per_service) {
           status = output.empty() ? c["Status"].get<std::string>()
                                   : fmt::format("{} ({})", c["Status"].get<std::string>(), output);
         }
-      std::string tags;
-      for (const auto& t : e["Service"]["Tags"]) tags += (tags.empty() ? "" : ",") + t.get<std::string>();
+      std::vector<std::string> names;
+      for (const auto& t : e["Service"]["Tags"]) names.push_back(t.get<std::string>());
+      const std::string tags = fmt::format("{}", fmt::join(names, ","));
       rows.push_back({text(e["Node"]["Node"]), text(e["Service"]["ID"]), text(e["Service"]["Service"]),
                       fmt::format("{}:{}", text(e["Service"]["Address"]), text(e["Service"]["Port"])),
                       tags.empty() ? "-" : tags, status});
